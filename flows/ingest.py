@@ -1,0 +1,59 @@
+"""The ``ingest`` Prefect flow: one run per source (and per CSV file), each recorded in ``etl_runs``."""
+
+from pathlib import Path
+
+from prefect import State, flow, get_run_logger
+from prefect.runtime import flow_run
+from prefect.states import Failed
+
+from flows.csv_ingest import ingest_csv
+from flows.run_summary import RunSummary, failure_message
+from models.db import make_engine
+from models.settings import get_settings
+
+SOURCES = ("csv",)
+
+
+def _flow_run_name() -> str:
+    parameters = flow_run.parameters
+    target = Path(parameters["file"]).name if parameters.get("file") else "sample"
+    return f"ingest-{parameters.get('source', 'csv')}-{target}"
+
+
+@flow(name="ingest", flow_run_name=_flow_run_name, log_prints=True)
+def ingest(source: str = "csv", file: str | None = None) -> list[RunSummary] | State:
+    """Ingest new data from ``source`` into the unified model.
+
+    Args:
+        source: which source to run (``csv``).
+        file: the CSV file to load; defaults to the bundled sample (``COINFLOW_SAMPLE_CSV``).
+
+    Returns:
+        One summary per source run; if any run failed, a Failed state whose message names the
+        failed runs and whose result is still every summary.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    logger = get_run_logger()
+    try:
+        path = Path(file) if file else settings.sample_csv
+        summaries = [ingest_csv(engine, settings, path, str(flow_run.id))]
+    finally:
+        engine.dispose()
+    for summary in summaries:
+        logger.info(
+            "%s %s: read %d, inserted %d, updated %d, unchanged %d, rejected %d%s",
+            summary.source,
+            summary.status,
+            summary.read,
+            summary.inserted,
+            summary.updated,
+            summary.unchanged,
+            summary.rejected,
+            f" ({summary.error})" if summary.error else "",
+        )
+    if message := failure_message(summaries):
+        return Failed(message=message, data=summaries)
+    return summaries

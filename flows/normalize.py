@@ -1,0 +1,45 @@
+"""Normalize: validated source rows -> unified ``prices`` rows, each coin resolved to a canonical coin."""
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from models.coins import DeclaredCoin, ensure_declared_coins, slugify
+from models.load import PRICE_COLUMNS
+
+CSV_MATCH_METHOD = "csv-declared"
+
+
+def csv_source_coin_id(symbol: str, name: str) -> str:
+    """A CSV names a coin by symbol and name together; the pair is its source id (never the symbol alone)."""
+    return f"{slugify(name)}:{symbol.strip().lower()}"
+
+
+def normalize_csv(engine: Engine, valid: pd.DataFrame, raw_ids: pd.Series, run_id: int) -> pd.DataFrame:
+    """Map validated CSV rows (see ``validation.csv_file``) to unified price rows."""
+    if valid.empty:
+        return pd.DataFrame(columns=list(PRICE_COLUMNS))
+    source_ids = [csv_source_coin_id(s, n) for s, n in zip(valid["symbol"], valid["name"], strict=True)]
+    declared = {
+        key: DeclaredCoin(key, symbol.strip().upper(), name.strip())
+        for key, symbol, name in zip(source_ids, valid["symbol"], valid["name"], strict=True)
+    }
+    coin_ids = ensure_declared_coins(engine, "csv", declared.values(), CSV_MATCH_METHOD)
+    return pd.DataFrame(
+        {
+            "coin_id": [coin_ids[key] for key in source_ids],
+            "source": "csv",
+            "observed_at": valid["timestamp"],
+            "price_usd": valid["price_usd"],
+            "market_cap_usd": _optional(valid, "market_cap_usd"),
+            "volume_24h_usd": _optional(valid, "volume_24h_usd"),
+            "change_24h_pct": float("nan"),
+            "rank": pd.Series(pd.NA, index=valid.index, dtype="Int64"),
+            "raw_record_id": raw_ids.loc[valid.index],
+            "run_id": run_id,
+        },
+        index=valid.index,
+    )
+
+
+def _optional(frame: pd.DataFrame, column: str) -> object:
+    return frame[column] if column in frame else float("nan")

@@ -1,0 +1,168 @@
+"""CSV source: read a price file in bounded chunks, each with the byte position and prefix hash
+that make the checkpoint exact. Extract only: this module never writes to the database.
+"""
+
+import csv
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pandas as pd
+
+SOURCE = "csv"
+_SNIFF_BYTES = 64 * 1024
+_READ_BLOCK = 1024 * 1024
+
+
+class CsvInputError(ValueError):
+    """The file cannot be read as a CSV (missing, unreadable, binary, no usable header)."""
+
+
+@dataclass(frozen=True)
+class CsvPosition:
+    """Where a file's loaded prefix ends: byte offset, data rows before it and its SHA-256."""
+
+    offset: int
+    rows: int
+    prefix_sha256: str
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    """An opened, checked CSV file: its path, header and identity."""
+
+    path: Path
+    header: list[str]
+    header_end: int  # byte offset of the first data row
+    file_id: str  # hash of the header and first data row: stable while rows are appended
+
+    def natural_key(self, row_number: int) -> str:
+        """The raw-record key of data row ``row_number`` (1-based): file fingerprint + row."""
+        return f"{self.file_id}:{row_number}"
+
+
+@dataclass(frozen=True)
+class CsvChunk:
+    """Up to ``chunk_rows`` data rows as received (all strings), indexed by 1-based row number."""
+
+    rows: pd.DataFrame  # the header's columns, plus ``_fields`` (the raw field list) and ``_width_ok``
+    end: CsvPosition
+
+
+def open_csv(path: Path) -> CsvFile:
+    """Check that ``path`` is a readable text CSV with a header; raise :class:`CsvInputError` if not."""
+    if not path.exists():
+        raise CsvInputError(f"file not found: {path}")
+    if not path.is_file():
+        raise CsvInputError(f"not a file: {path}")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except OSError as error:
+        raise CsvInputError(f"cannot read {path}: {error.strerror}") from None
+    if b"\x00" in head:
+        raise CsvInputError(f"not a CSV file (binary content): {path}")
+    lines = head.splitlines(keepends=True)
+    if not lines or not lines[0].strip():
+        raise CsvInputError(f"not a CSV file (empty or no header line): {path}")
+    try:
+        header = [name.strip() for name in next(csv.reader([lines[0].decode("utf-8-sig")]))]
+        first_row = lines[1] if len(lines) > 1 else b""
+        first_row.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CsvInputError(f"not a CSV file (not UTF-8 text): {path}") from None
+    if len(header) < 2 or any(not name for name in header):
+        raise CsvInputError(f"not a CSV file (header {lines[0][:80]!r} has no named columns): {path}")
+    file_id = hashlib.sha256(lines[0] + first_row).hexdigest()[:16]
+    return CsvFile(path=path, header=header, header_end=len(lines[0]), file_id=file_id)
+
+
+def resume_position(csv_file: CsvFile, checkpoint: dict[str, Any] | None) -> CsvPosition | None:
+    """The checkpoint's position if this file still starts with the bytes loaded then, else None.
+
+    None means start from the top: nothing was loaded, or the file was replaced by another one
+    with the same name (its prefix no longer hashes the same).
+    """
+    if not checkpoint:
+        return None
+    position = CsvPosition(int(checkpoint["offset"]), int(checkpoint["rows"]), str(checkpoint["prefix_sha256"]))
+    digest = hashlib.sha256()
+    with csv_file.path.open("rb") as handle:
+        remaining = position.offset
+        while remaining > 0:
+            block = handle.read(min(_READ_BLOCK, remaining))
+            if not block:
+                return None  # the file is shorter than what was loaded: another file
+            digest.update(block)
+            remaining -= len(block)
+    return position if digest.hexdigest() == position.prefix_sha256 else None
+
+
+def read_chunks(csv_file: CsvFile, start: CsvPosition | None, chunk_rows: int) -> Iterator[CsvChunk]:
+    """Yield the data rows after ``start`` (or after the header) in chunks of at most ``chunk_rows``.
+
+    Memory stays bounded by one chunk. A record spans lines while a quoted field is open. A
+    trailing line with no newline yet is left for the next run (a writer may still be appending).
+    """
+    digest = hashlib.sha256()
+    with csv_file.path.open("rb") as handle:
+        offset = start.offset if start else 0
+        rows_before = start.rows if start else 0
+        _hash_prefix(handle, offset if start else csv_file.header_end, digest)
+        offset = max(offset, csv_file.header_end)
+        pending: list[bytes] = []
+        for record in _records(handle):
+            if not record.endswith(b"\n"):
+                break
+            pending.append(record)
+            if len(pending) == chunk_rows:
+                chunk = _chunk(csv_file, pending, offset, rows_before, digest)
+                yield chunk
+                offset, rows_before, pending = chunk.end.offset, chunk.end.rows, []
+        if pending:
+            yield _chunk(csv_file, pending, offset, rows_before, digest)
+
+
+def _hash_prefix(handle: BinaryIO, length: int, digest: Any) -> None:
+    remaining = length
+    while remaining > 0:
+        block = handle.read(min(_READ_BLOCK, remaining))
+        if not block:
+            break
+        digest.update(block)
+        remaining -= len(block)
+
+
+def _records(handle: BinaryIO) -> Iterator[bytes]:
+    """Whole CSV records as bytes: lines are joined while a quoted field is open (odd quote count)."""
+    parts: list[bytes] = []
+    quotes = 0
+    for line in handle:
+        parts.append(line)
+        quotes += line.count(b'"')
+        if quotes % 2 == 0:
+            yield b"".join(parts)
+            parts, quotes = [], 0
+    if parts:
+        yield b"".join(parts)
+
+
+def _chunk(csv_file: CsvFile, records: list[bytes], offset: int, rows_before: int, digest: Any) -> CsvChunk:
+    for record in records:
+        digest.update(record)
+    width = len(csv_file.header)
+    numbers, parsed = [], []
+    for number, record in enumerate(records, start=rows_before + 1):
+        text = record.decode("utf-8", errors="replace").rstrip("\r\n")
+        if text.strip():  # a blank line holds no row: it only moves the offset
+            numbers.append(number)
+            parsed.append(next(csv.reader([text])))
+    frame = pd.DataFrame(
+        [(fields + [""] * width)[:width] for fields in parsed], columns=csv_file.header, index=numbers, dtype="str"
+    )
+    frame["_fields"] = pd.Series(parsed, index=numbers, dtype=object)
+    frame["_width_ok"] = pd.Series([len(fields) == width for fields in parsed], index=numbers, dtype=bool)
+    end = CsvPosition(offset + sum(map(len, records)), rows_before + len(records), digest.copy().hexdigest())
+    return CsvChunk(rows=frame, end=end)

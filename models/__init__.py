@@ -1,0 +1,10 @@
+"""Storage: SQLModel tables, the engine, the load step and the Alembic migrations.
+
+Importing this package registers every table on ``SQLModel.metadata``.
+"""
+
+from models.market import Coin, CoinSource, Price
+from models.raw import RawRecord, RejectedRecord, SchemaDrift
+from models.runs import Checkpoint, EtlRun
+
+__all__ = ["Checkpoint", "Coin", "CoinSource", "EtlRun", "Price", "RawRecord", "RejectedRecord", "SchemaDrift"]

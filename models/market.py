@@ -1,0 +1,53 @@
+"""The unified model: canonical coins, which source ids map to them, and prices as time series."""
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.columns import BigId, UtcDateTime, utcnow
+
+
+class Coin(SQLModel, table=True):
+    """One real-world asset. ``canonical_id`` is a stable readable slug, never reused."""
+
+    __tablename__ = "coins"
+
+    id: int | None = Field(default=None, primary_key=True)
+    canonical_id: str = Field(max_length=200, unique=True)
+    symbol: str = Field(max_length=64, index=True)
+    name: str = Field(max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class CoinSource(SQLModel, table=True):
+    """A source's own id for a coin, mapped to the canonical coin, with how it was matched."""
+
+    __tablename__ = "coin_sources"
+    __table_args__ = (UniqueConstraint("source", "source_coin_id", name="uq_coin_sources_source_coin"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=32)
+    source_coin_id: str = Field(max_length=300)
+    coin_id: int = Field(foreign_key="coins.id", index=True)
+    symbol: str = Field(max_length=64)
+    name: str = Field(max_length=300)
+    match_method: str = Field(max_length=32)  # csv-declared | override | contract | symbol+name | unmatched
+    matched_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class Price(SQLModel, table=True):
+    """One observation of a coin by a source at an instant; the key is (coin, source, observed_at)."""
+
+    __tablename__ = "prices"
+
+    coin_id: int = Field(sa_column=Column(ForeignKey("coins.id"), primary_key=True))
+    source: str = Field(max_length=32, primary_key=True)
+    observed_at: datetime = Field(sa_type=UtcDateTime, primary_key=True)
+    price_usd: float
+    market_cap_usd: float | None = None
+    volume_24h_usd: float | None = None
+    change_24h_pct: float | None = None
+    rank: int | None = None
+    raw_record_id: int | None = Field(default=None, sa_column=Column(BigId, nullable=True))
+    run_id: int | None = None
