@@ -40,7 +40,6 @@ def ingest(
     Exit codes: 0 all runs succeeded, 1 a run failed, 2 bad input (missing or non-CSV file).
     """
     from flows.ingest import ingest as ingest_flow
-    from flows.run_summary import RunSummary
     from models.migrate import upgrade
     from models.settings import get_settings
 

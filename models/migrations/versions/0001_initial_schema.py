@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 19:22:19.096051
+Create Date: 2026-11-23
 """
 
 from collections.abc import Sequence
@@ -23,12 +23,8 @@ def upgrade() -> None:
     op.create_table(
         "checkpoints",
         sa.Column("source", sa.String(length=32), nullable=False),
-        sa.Column("stream", sa.String(length=200), nullable=False),
-        sa.Column(
-            "state",
-            sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
-            nullable=False,
-        ),
+        sa.Column("stream", sa.String(length=500), nullable=False),
+        sa.Column("state", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("source", "stream"),
@@ -51,7 +47,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("flow_run_id", sa.String(length=64), nullable=True),
         sa.Column("source", sa.String(length=32), nullable=False),
-        sa.Column("stream", sa.String(length=200), nullable=False),
+        sa.Column("stream", sa.String(length=500), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
@@ -63,26 +59,14 @@ def upgrade() -> None:
         sa.Column("updated", sa.Integer(), nullable=False),
         sa.Column("unchanged", sa.Integer(), nullable=False),
         sa.Column("error", sa.String(), nullable=True),
-        sa.Column(
-            "checkpoint_before",
-            sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
-            nullable=True,
-        ),
-        sa.Column(
-            "checkpoint_after",
-            sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
-            nullable=True,
-        ),
+        sa.Column("checkpoint_before", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=True),
+        sa.Column("checkpoint_after", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("etl_runs", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_etl_runs_flow_run_id"), ["flow_run_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_etl_runs_flow_run_id"), ["flow_run_id"], unique=False)
         batch_op.create_index("ix_etl_runs_source_id", ["source", "id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_etl_runs_status"), ["status"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_etl_runs_status"), ["status"], unique=False)
 
     op.create_table(
         "coin_sources",
@@ -99,14 +83,10 @@ def upgrade() -> None:
             ["coins.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint(
-            "source", "source_coin_id", name="uq_coin_sources_source_coin"
-        ),
+        sa.UniqueConstraint("source", "source_coin_id", name="uq_coin_sources_source_coin"),
     )
     with op.batch_alter_table("coin_sources", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_coin_sources_coin_id"), ["coin_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_coin_sources_coin_id"), ["coin_id"], unique=False)
 
     op.create_table(
         "prices",
@@ -118,11 +98,7 @@ def upgrade() -> None:
         sa.Column("volume_24h_usd", sa.Float(), nullable=True),
         sa.Column("change_24h_pct", sa.Float(), nullable=True),
         sa.Column("rank", sa.Integer(), nullable=True),
-        sa.Column(
-            "raw_record_id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            nullable=True,
-        ),
+        sa.Column("raw_record_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("run_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["coin_id"],
@@ -132,20 +108,11 @@ def upgrade() -> None:
     )
     op.create_table(
         "raw_records",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("source", sa.String(length=32), nullable=False),
-        sa.Column("stream", sa.String(length=200), nullable=False),
+        sa.Column("stream", sa.String(length=500), nullable=False),
         sa.Column("natural_key", sa.String(length=500), nullable=False),
-        sa.Column(
-            "payload",
-            sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
-            nullable=False,
-        ),
+        sa.Column("payload", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
         sa.Column("payload_hash", sa.String(length=64), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=True),
         sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
@@ -154,24 +121,17 @@ def upgrade() -> None:
             ["etl_runs.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint(
-            "source",
-            "natural_key",
-            "payload_hash",
-            name="uq_raw_records_source_key_hash",
-        ),
+        sa.UniqueConstraint("source", "natural_key", "payload_hash", name="uq_raw_records_source_key_hash"),
     )
     with op.batch_alter_table("raw_records", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_raw_records_run_id"), ["run_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_raw_records_run_id"), ["run_id"], unique=False)
 
     op.create_table(
         "schema_drift",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=False),
         sa.Column("source", sa.String(length=32), nullable=False),
-        sa.Column("stream", sa.String(length=200), nullable=False),
+        sa.Column("stream", sa.String(length=500), nullable=False),
         sa.Column("field", sa.String(length=200), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("example_value", sa.String(), nullable=True),
@@ -183,40 +143,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("schema_drift", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_schema_drift_run_id"), ["run_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_schema_drift_source"), ["source"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_schema_drift_run_id"), ["run_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_schema_drift_source"), ["source"], unique=False)
 
     op.create_table(
         "rejected_records",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=False),
         sa.Column("source", sa.String(length=32), nullable=False),
-        sa.Column("stream", sa.String(length=200), nullable=False),
+        sa.Column("stream", sa.String(length=500), nullable=False),
         sa.Column("natural_key", sa.String(length=500), nullable=False),
-        sa.Column(
-            "raw_record_id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            nullable=True,
-        ),
-        sa.Column(
-            "payload",
-            sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column(
-            "reasons",
-            sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
-            nullable=False,
-        ),
+        sa.Column("raw_record_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("payload", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
+        sa.Column("reasons", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
         sa.Column("rejected_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["raw_record_id"],
@@ -229,9 +168,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("rejected_records", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_rejected_records_run_id_id", ["run_id", "id"], unique=False
-        )
+        batch_op.create_index("ix_rejected_records_run_id_id", ["run_id", "id"], unique=False)
 
     # ### end Alembic commands ###
 
