@@ -5,6 +5,16 @@ Importing this package registers every table on ``SQLModel.metadata``.
 
 from models.market import Coin, CoinSource, Price
 from models.raw import RawRecord, RejectedRecord, SchemaDrift
-from models.runs import Checkpoint, EtlRun
+from models.runs import Checkpoint, DataVersion, EtlRun
 
-__all__ = ["Checkpoint", "Coin", "CoinSource", "EtlRun", "Price", "RawRecord", "RejectedRecord", "SchemaDrift"]
+__all__ = [
+    "Checkpoint",
+    "Coin",
+    "CoinSource",
+    "DataVersion",
+    "EtlRun",
+    "Price",
+    "RawRecord",
+    "RejectedRecord",
+    "SchemaDrift",
+]

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, insert, select
 from sqlmodel import col
 
 from models.market import Coin, CoinSource
+from models.run_log import bump_data_version
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ def ensure_declared_coins(
                 )
             )
             known[coin.source_coin_id] = int(coin_id)
+        bump_data_version(conn)
     return known
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, insert
 
 from models.checkpoints import write_checkpoint
 from models.raw import RejectedRecord
-from models.run_log import add_counts
+from models.run_log import add_counts, bump_data_version
 from models.staging import drop_stage, stage_frame
 
 PRICE_KEY = ("coin_id", "source", "observed_at")
@@ -53,6 +53,8 @@ def load_batch(engine: Engine, batch: Batch) -> LoadResult:
             conn.execute(insert(RejectedRecord), batch.rejected)
         inserted, updated = upsert_prices(conn, batch.prices) if len(batch.prices) else (0, 0)
         result = LoadResult(inserted, updated, len(batch.prices) - inserted - updated)
+        if inserted or updated:
+            bump_data_version(conn)
         write_checkpoint(conn, batch.source, batch.stream, batch.checkpoint, batch.run_id)
         add_counts(
             conn,

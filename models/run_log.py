@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, update
 
 from models.columns import utcnow
-from models.runs import RUN_COUNTERS, EtlRun
+from models.runs import RUN_COUNTERS, DataVersion, EtlRun
 
 
 def start_run(
@@ -61,3 +61,13 @@ def finish_run(
         )
         row = conn.execute(table.select().where(table.c.id == run_id)).mappings().one()
     return EtlRun.model_validate(dict(row))
+
+
+def bump_data_version(conn: Connection) -> None:
+    """Advance the served-data version inside the caller's transaction (API caches key on it)."""
+    table = DataVersion.__table__  # type: ignore[attr-defined]
+    updated = conn.execute(
+        table.update().where(table.c.id == 1).values(version=table.c.version + 1, updated_at=utcnow())
+    ).rowcount
+    if not updated:
+        conn.execute(table.insert().values(id=1, version=1, updated_at=utcnow()))

@@ -46,3 +46,13 @@ class Checkpoint(SQLModel, table=True):
     state: Any = Field(sa_column=Column(JsonPayload, nullable=False))
     run_id: int | None = None
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class DataVersion(SQLModel, table=True):
+    """A single counter bumped in every transaction that changes served data (caches key on it)."""
+
+    __tablename__ = "data_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
