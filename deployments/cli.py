@@ -62,11 +62,14 @@ def ingest(
 
 
 def _print_table(summaries: list["RunSummary"]) -> None:
+    """One column per run, one row per figure: fits a narrow terminal whatever the number of counters."""
     table = Table(title="coinflow ingest")
-    for column in ("source", "status", *COUNT_COLUMNS, "run"):
-        table.add_column(column, justify="right" if column in COUNT_COLUMNS else "left")
+    table.add_column("")
     for s in summaries:
-        table.add_row(s.source, s.status, *(str(getattr(s, c)) for c in COUNT_COLUMNS), str(s.run_id))
+        table.add_column(f"{s.source} (run {s.run_id})", justify="right")
+    table.add_row("status", *(s.status for s in summaries))
+    for name in COUNT_COLUMNS:
+        table.add_row(name, *(str(getattr(s, name)) for s in summaries))
     Console().print(table)
 
 

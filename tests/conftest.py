@@ -8,6 +8,7 @@ PostgreSQL half is skipped locally, and fails loudly when ``CI`` is set.
 
 import os
 import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file; each test gets a copy (cheaper than migrating per test)."""
     path = tmp_path_factory.mktemp("sqlite") / "template.db"
     upgrade(f"sqlite:///{path}")
+    with sqlite3.connect(path) as conn:  # fold the WAL into the file so a plain copy has everything
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path
 
 
@@ -69,15 +72,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{path}"
         return
     url = request.getfixturevalue("postgres_database")
-    _truncate_all(url)
+    wipe_database(url)
     yield url
 
 
-def _truncate_all(url: str) -> None:
+def wipe_database(url: str) -> None:
+    """Empty every table of a test database (keeping the schema), on either backend."""
     engine = make_engine(url)
-    tables = ", ".join(table.name for table in SQLModel.metadata.sorted_tables)
+    tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
     engine.dispose()
 
 

@@ -55,10 +55,10 @@ def _collect(schema: pa.DataFrameSchema, frame: pd.DataFrame, reasons: dict[Any,
         check = str(case.check)
         if check.startswith("dtype(") and case.index in uncoercible:
             continue  # the coercion failure already says it
-        reason = {"column": str(case.column), "check": check, "value": _text(case.failure_case)}
         row_reasons = reasons.setdefault(case.index, [])
-        if reason not in row_reasons:
-            row_reasons.append(reason)
+        # a later pass re-reports a row's failure with the coerced value: keep the first (as received)
+        if not any(r["column"] == str(case.column) and r["check"] == check for r in row_reasons):
+            row_reasons.append({"column": str(case.column), "check": check, "value": _text(case.failure_case)})
     return uncoercible
 
 

@@ -103,8 +103,9 @@ def resume_position(csv_file: CsvFile, checkpoint: dict[str, Any] | None) -> Csv
 def read_chunks(csv_file: CsvFile, start: CsvPosition | None, chunk_rows: int) -> Iterator[CsvChunk]:
     """Yield the data rows after ``start`` (or after the header) in chunks of at most ``chunk_rows``.
 
-    Memory stays bounded by one chunk. A record spans lines while a quoted field is open. A
-    trailing line with no newline yet is left for the next run (a writer may still be appending).
+    Memory stays bounded by one chunk. A record spans lines while a quoted field is open. A last
+    line without a newline is read too (many writers omit it); if a writer later extends that
+    line, the prefix hash no longer matches and the file is reloaded as a new one.
     """
     digest = hashlib.sha256()
     with csv_file.path.open("rb") as handle:
@@ -114,8 +115,6 @@ def read_chunks(csv_file: CsvFile, start: CsvPosition | None, chunk_rows: int) -
         offset = max(offset, csv_file.header_end)
         pending: list[bytes] = []
         for record in _records(handle):
-            if not record.endswith(b"\n"):
-                break
             pending.append(record)
             if len(pending) == chunk_rows:
                 chunk = _chunk(csv_file, pending, offset, rows_before, digest)
