@@ -65,15 +65,32 @@ def load_batch(engine: Engine, batch: Batch) -> LoadResult:
     return result
 
 
+class UnknownCoinError(ValueError):
+    """A batch refers to coin ids that do not exist (the set-based foreign key check failed)."""
+
+
 def upsert_prices(conn: Any, prices: pd.DataFrame) -> tuple[int, int]:
     """Upsert ``prices`` inside the caller's transaction; returns (inserted, updated)."""
     stage_frame(conn, "prices", _STAGE, prices.loc[:, list(PRICE_COLUMNS)])
-    if conn.dialect.name == "postgresql":
-        return _upsert_postgres(conn)
     try:
-        return _upsert_sqlite(conn)
+        _check_coins_exist(conn)
+        return _upsert_postgres(conn) if conn.dialect.name == "postgresql" else _upsert_sqlite(conn)
     finally:
         drop_stage(conn, _STAGE)
+
+
+def _check_coins_exist(conn: Any) -> None:
+    """The foreign key on prices.coin_id, checked for the whole batch in one anti-join."""
+    orphans = (
+        conn.exec_driver_sql(
+            f"SELECT DISTINCT s.coin_id FROM {_STAGE} s LEFT JOIN coins c ON c.id = s.coin_id "
+            "WHERE c.id IS NULL LIMIT 5"
+        )
+        .scalars()
+        .all()
+    )
+    if orphans:
+        raise UnknownCoinError(f"foreign key check failed: prices refer to unknown coin ids {sorted(orphans)}")
 
 
 _COLUMNS = ", ".join(PRICE_COLUMNS)

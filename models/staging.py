@@ -4,11 +4,12 @@ PostgreSQL gets COPY (the fastest way in); SQLite gets one executemany. Everythi
 (upserts, anti-joins, lineage look-ups) then runs as single SQL statements against the stage.
 """
 
-import csv
 import io
 import json
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from sqlalchemy import Connection
 
 # SQLAlchemy's DateTime storage format on SQLite; staged timestamps must compare equal to stored ones.
@@ -24,7 +25,7 @@ def stage_frame(conn: Connection, target: str, stage: str, frame: pd.DataFrame) 
     columns = ", ".join(frame.columns)
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {target} WITH NO DATA")
-        _copy_into(conn, stage, frame)
+        copy_frame(conn, stage, frame)
     else:
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{stage}")
         conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} AS SELECT {columns} FROM {target} WHERE 0")
@@ -38,15 +39,18 @@ def drop_stage(conn: Connection, stage: str) -> None:
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{stage}")
 
 
-def _copy_into(conn: Connection, stage: str, frame: pd.DataFrame) -> None:
-    buffer = io.StringIO()
-    _jsonified(frame).to_csv(buffer, header=False, index=False, na_rep="\\N", quoting=csv.QUOTE_MINIMAL)
-    buffer.seek(0)
+def copy_frame(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+    """COPY ``frame`` into PostgreSQL ``table`` (columns by name) inside the caller's transaction."""
+    # Arrow's C++ CSV writer is ~3x faster than DataFrame.to_csv, which otherwise dominates the load.
+    # It quotes every string (so "" stays an empty string) and leaves nulls empty and unquoted (NULL).
+    sink = pa.BufferOutputStream()
+    pa_csv.write_csv(
+        pa.Table.from_pandas(_jsonified(frame), preserve_index=False), sink, pa_csv.WriteOptions(include_header=False)
+    )
+    buffer = io.BytesIO(sink.getvalue().to_pybytes())
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.copy_expert(
-            f"COPY {stage} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
-        )
+        cursor.copy_expert(f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv)", buffer)
     finally:
         cursor.close()
 

@@ -100,10 +100,6 @@ def upgrade() -> None:
         sa.Column("rank", sa.Integer(), nullable=True),
         sa.Column("raw_record_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("run_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["coin_id"],
-            ["coins.id"],
-        ),
         sa.PrimaryKeyConstraint("coin_id", "source", "observed_at"),
     )
     op.create_table(
