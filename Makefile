@@ -1,0 +1,54 @@
+# coinflow's common verbs. `make run` and `make test` work on a fresh machine: they install uv if it
+# is missing (from PyPI, the one registry every machine here reaches), then sync the locked environment.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export DO_NOT_TRACK ?= 1
+
+.PHONY: help uv install run ingest migrate test pytest lint format typecheck imports check bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+uv:  ## install uv when it is missing
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
+		python3 -m pip install --quiet uv || python3 -m pip install --quiet --user --break-system-packages uv
+
+install: uv  ## create .venv from uv.lock (dev tools included)
+	$(UV) sync --frozen
+
+run: install migrate  ## install, migrate the embedded SQLite database, run the first ingest
+	$(UV) run coinflow ingest --source csv
+
+ingest:  ## run the ingest flow again (SOURCE=csv FILE=path to choose)
+	$(UV) run coinflow ingest --source $(or $(SOURCE),csv) $(if $(FILE),--file $(FILE))
+
+migrate:  ## apply the Alembic migrations to COINFLOW_DATABASE_URL
+	$(UV) run coinflow db upgrade
+
+test: install check pytest  ## lint, type-check, import contracts, then the whole suite (SQLite + PostgreSQL)
+
+pytest:  ## the test suite only
+	$(UV) run pytest
+
+lint:  ## ruff lint and format check
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+format:  ## apply ruff's fixes and formatting
+	$(UV) run ruff check --fix .
+	$(UV) run ruff format .
+
+typecheck:  ## mypy over the packages
+	$(UV) run mypy
+
+imports:  ## the import-linter contracts of the design
+	$(UV) run lint-imports
+
+check: lint typecheck imports  ## every static check CI runs
+
+bench: install  ## the load-step benchmark (PostgreSQL and SQLite, 1M rows)
+	$(UV) run python bench/load_prices.py
+
+clean:  ## remove the embedded database and caches
+	rm -rf data/coinflow.db data/coinflow.db-* .pytest_cache .mypy_cache .ruff_cache
