@@ -1,0 +1,16 @@
+-- Runs once, when the PostgreSQL volume is created (docker-entrypoint-initdb.d).
+-- coinflow_etl owns coinflow's schema (migrations, loads); coinflow_api may only read it;
+-- prefect owns Prefect's own database. Passwords are the compose defaults: change them in production.
+CREATE ROLE coinflow_etl LOGIN PASSWORD 'coinflow_etl';
+CREATE ROLE coinflow_api LOGIN PASSWORD 'coinflow_api';
+CREATE ROLE prefect LOGIN PASSWORD 'prefect';
+CREATE DATABASE coinflow OWNER coinflow_etl;
+CREATE DATABASE prefect OWNER prefect;
+
+\connect coinflow
+-- Read-only API role: may read every table coinflow_etl creates now or later, nothing else.
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+GRANT USAGE ON SCHEMA public TO coinflow_api;
+ALTER DEFAULT PRIVILEGES FOR ROLE coinflow_etl IN SCHEMA public GRANT SELECT ON TABLES TO coinflow_api;
+ALTER ROLE coinflow_api SET default_transaction_read_only = on;
+GRANT CREATE ON SCHEMA public TO coinflow_etl;
