@@ -27,7 +27,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from models.coins import DeclaredCoin, ensure_declared_coins
+from flows.identity import resolve_coins
+from models.coins import DeclaredCoin
 from models.db import make_engine
 from models.load import PRICE_COLUMNS, Batch, load_batch
 from models.market import Price
@@ -141,7 +142,7 @@ def bench(backend: str, rows: int, size: int, repeats: int) -> None:
     with database(backend) as url:
         upgrade(url)
         engine = make_engine(url)
-        coins = ensure_declared_coins(
+        coins = resolve_coins(
             engine, "csv", [DeclaredCoin(f"c{i}", f"C{i}", f"Coin {i}") for i in range(COINS)], "csv-declared"
         )
         run_id = start_run(engine, "csv", "bench", None, None)

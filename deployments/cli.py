@@ -10,9 +10,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(help="coinflow: crypto market-data pipeline and query service.", no_args_is_help=True)
+from deployments.cli_coins import coins_app
+
+app = typer.Typer(
+    help="coinflow: crypto market-data pipeline and query service.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(coins_app, name="coins")
 err = Console(stderr=True)
 
 if TYPE_CHECKING:

@@ -3,7 +3,8 @@
 import pandas as pd
 from sqlalchemy import Engine
 
-from models.coins import DeclaredCoin, ensure_declared_coins, slugify
+from flows.identity import resolve_coins
+from models.coins import DeclaredCoin, slugify
 from models.load import PRICE_COLUMNS
 
 CSV_MATCH_METHOD = "csv-declared"
@@ -23,7 +24,7 @@ def normalize_csv(engine: Engine, valid: pd.DataFrame, raw_ids: pd.Series, run_i
         key: DeclaredCoin(key, symbol.strip().upper(), name.strip())
         for key, symbol, name in zip(source_ids, valid["symbol"], valid["name"], strict=True)
     }
-    coin_ids = ensure_declared_coins(engine, "csv", declared.values(), CSV_MATCH_METHOD)
+    coin_ids = resolve_coins(engine, "csv", declared.values(), CSV_MATCH_METHOD)
     return pd.DataFrame(
         {
             "coin_id": [coin_ids[key] for key in source_ids],

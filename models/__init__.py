@@ -3,13 +3,14 @@
 Importing this package registers every table on ``SQLModel.metadata``.
 """
 
-from models.market import Coin, CoinSource, Price
+from models.market import Coin, CoinIdentityChange, CoinSource, Price
 from models.raw import RawRecord, RejectedRecord, SchemaDrift
 from models.runs import Checkpoint, DataVersion, EtlRun
 
 __all__ = [
     "Checkpoint",
     "Coin",
+    "CoinIdentityChange",
     "CoinSource",
     "DataVersion",
     "EtlRun",

@@ -1,24 +1,42 @@
-"""Coin rows and source-id mappings: look up many at once, create the missing ones together."""
+"""Coin rows and source-id mappings: storage primitives for identity resolution (flows/identity.py).
+
+Everything here works on whole batches: one query reads the mappings, one executemany creates coins.
+"""
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, insert, select, update
 from sqlmodel import col
 
-from models.market import Coin, CoinSource
-from models.run_log import bump_data_version
+from models.market import Coin, CoinIdentityChange, CoinSource, Price
 
 
 @dataclass(frozen=True)
 class DeclaredCoin:
-    """A coin as a source names it: its own id plus the symbol and name it gives."""
+    """A coin as a source names it: its own id, symbol and name, and contracts where it gives them."""
 
     source_coin_id: str
     symbol: str
     name: str
+    platforms: dict[str, str] | None = None  # platform -> contract address
+    canonical_hint: str | None = None  # a readable id the source suggests (CoinGecko's own ids are slugs)
+
+
+@dataclass(frozen=True)
+class CoinMapping:
+    """One existing (source, source coin id) -> coin mapping, with what identifies it."""
+
+    source: str
+    source_coin_id: str
+    coin_id: int
+    canonical_id: str
+    symbol: str
+    name: str
+    platforms: dict[str, str] | None
+    match_method: str
 
 
 def slugify(text: str) -> str:
@@ -27,51 +45,72 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "coin"
 
 
-def ensure_declared_coins(
-    engine: Engine, source: str, declared: Iterable[DeclaredCoin], match_method: str
-) -> dict[str, int]:
-    """Map each declared coin to a coin row, creating a new canonical coin for any not seen before.
+def read_mappings(conn: Connection) -> list[CoinMapping]:
+    """Every source-id mapping with its coin's canonical id (one query)."""
+    rows = conn.execute(
+        select(
+            col(CoinSource.source),
+            col(CoinSource.source_coin_id),
+            col(CoinSource.coin_id),
+            col(Coin.canonical_id),
+            col(CoinSource.symbol),
+            col(CoinSource.name),
+            CoinSource.__table__.c.platforms,  # type: ignore[attr-defined]
+            col(CoinSource.match_method),
+        ).join(Coin, col(Coin.id) == col(CoinSource.coin_id))
+    )
+    return [CoinMapping(*row) for row in rows]
 
-    Two statements for the whole batch when everything is known; a new coin gets the slug of its
-    name as canonical id, or ``<slug>-<symbol>`` (then a number) when that is taken by another asset.
-    """
-    wanted = {coin.source_coin_id: coin for coin in declared}
-    with engine.begin() as conn:
-        known: dict[str, int] = {
-            row.source_coin_id: row.coin_id
-            for row in conn.execute(
-                select(col(CoinSource.source_coin_id), col(CoinSource.coin_id)).where(
-                    col(CoinSource.source) == source, col(CoinSource.source_coin_id).in_(wanted)
+
+def read_canonical_ids(conn: Connection) -> dict[str, int]:
+    """canonical id -> coin id, for every coin ever created (ids are never reused)."""
+    return {row.canonical_id: row.id for row in conn.execute(select(col(Coin.canonical_id), col(Coin.id)))}
+
+
+def create_coins(conn: Connection, coins: list[dict[str, str]]) -> dict[str, int]:
+    """Insert coins (canonical_id, symbol, name) in one executemany; returns their ids by canonical id."""
+    if not coins:
+        return {}
+    conn.execute(insert(Coin), coins)
+    wanted = [coin["canonical_id"] for coin in coins]
+    ids: dict[str, int] = {}
+    for start in range(0, len(wanted), 5000):  # bounded IN lists
+        part = wanted[start : start + 5000]
+        ids.update(
+            {
+                row.canonical_id: row.id
+                for row in conn.execute(
+                    select(col(Coin.canonical_id), col(Coin.id)).where(col(Coin.canonical_id).in_(part))
                 )
-            )
-        }
-        missing = [coin for key, coin in wanted.items() if key not in known]
-        if not missing:
-            return known
-        taken = set(conn.execute(select(col(Coin.canonical_id))).scalars())
-        for coin in missing:
-            canonical_id = _free_canonical_id(coin, taken)
-            taken.add(canonical_id)
-            coin_id = conn.execute(
-                insert(Coin).values(canonical_id=canonical_id, symbol=coin.symbol, name=coin.name)
-            ).inserted_primary_key[0]  # type: ignore[index]
-            conn.execute(
-                insert(CoinSource).values(
-                    source=source,
-                    source_coin_id=coin.source_coin_id,
-                    coin_id=coin_id,
-                    symbol=coin.symbol,
-                    name=coin.name,
-                    match_method=match_method,
-                )
-            )
-            known[coin.source_coin_id] = int(coin_id)
-        bump_data_version(conn)
-    return known
+            }
+        )
+    return ids
 
 
-def _free_canonical_id(coin: DeclaredCoin, taken: set[str]) -> str:
-    base = slugify(coin.name)
-    candidates = [base, f"{base}-{slugify(coin.symbol)}"]
-    candidates += [f"{base}-{n}" for n in range(2, len(taken) + 3)]
-    return next(candidate for candidate in candidates if candidate not in taken)
+def add_mappings(conn: Connection, mappings: list[dict[str, Any]]) -> None:
+    """Insert coin_sources rows in one executemany."""
+    if mappings:
+        conn.execute(insert(CoinSource), mappings)
+
+
+def move_mapping(conn: Connection, mapping: CoinMapping, to_coin_id: int, to_canonical_id: str, reason: str) -> None:
+    """Point an existing mapping (and its source's prices) at another coin, and record the change."""
+    conn.execute(
+        update(CoinSource)
+        .where(col(CoinSource.source) == mapping.source, col(CoinSource.source_coin_id) == mapping.source_coin_id)
+        .values(coin_id=to_coin_id, match_method="override", candidates=None)
+    )
+    conn.execute(
+        update(Price)
+        .where(col(Price.coin_id) == mapping.coin_id, col(Price.source) == mapping.source)
+        .values(coin_id=to_coin_id)
+    )
+    conn.execute(
+        insert(CoinIdentityChange).values(
+            source=mapping.source,
+            source_coin_id=mapping.source_coin_id,
+            from_canonical_id=mapping.canonical_id,
+            to_canonical_id=to_canonical_id,
+            reason=reason,
+        )
+    )

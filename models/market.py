@@ -1,11 +1,12 @@
 """The unified model: canonical coins, which source ids map to them, and prices as time series."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.columns import BigId, UtcDateTime, utcnow
+from models.columns import BigId, JsonPayload, UtcDateTime, utcnow
 
 
 class Coin(SQLModel, table=True):
@@ -32,8 +33,27 @@ class CoinSource(SQLModel, table=True):
     coin_id: int = Field(foreign_key="coins.id", index=True)
     symbol: str = Field(max_length=64)
     name: str = Field(max_length=300)
-    match_method: str = Field(max_length=32)  # csv-declared | override | contract | symbol+name | unmatched
+    # how this source id reached its coin: override | contract | symbol+name (matched to another
+    # source's coin), ambiguous (a tie: kept as its own coin, candidates listed), or the source's
+    # own method (csv-declared, source-id) when it founded the coin itself.
+    match_method: str = Field(max_length=32)
+    platforms: Any = Field(default=None, sa_column=Column(JsonPayload, nullable=True))  # {platform: contract}
+    candidates: Any = Field(default=None, sa_column=Column(JsonPayload, nullable=True))  # canonical ids of a tie
     matched_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class CoinIdentityChange(SQLModel, table=True):
+    """An existing source-id mapping moved to another coin (only an override does that)."""
+
+    __tablename__ = "coin_identity_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=32)
+    source_coin_id: str = Field(max_length=300)
+    from_canonical_id: str = Field(max_length=200)
+    to_canonical_id: str = Field(max_length=200)
+    reason: str = Field(max_length=500)
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class Price(SQLModel, table=True):

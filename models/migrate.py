@@ -34,3 +34,15 @@ def current_revision(database_url: str) -> str | None:
             return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()
+
+
+def head_revision(database_url: str) -> str | None:
+    """The newest revision the code knows."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+
+
+def is_up_to_date(database_url: str) -> bool:
+    """Whether the database schema is at the code's head revision."""
+    return current_revision(database_url) == head_revision(database_url)

@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     fail_after_n_records: int | None = Field(
         default=None, ge=0, description="Fail a run once this many records have been committed (failure injection)"
     )
+    coin_overrides_file: Path = Field(
+        default=DATA_DIR / "coin_overrides.csv", description="Maintained coin identity overrides"
+    )
+    spread_alert_pct: float = Field(
+        default=2.0, ge=0, description="Flag a coin when its sources' latest prices spread more than this"
+    )
     prefect_ui_url: str | None = Field(default=None, description="Base URL of the Prefect UI for run links")
     coingecko_api_key: SecretStr | None = None
     coinpaprika_api_key: SecretStr | None = None

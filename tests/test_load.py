@@ -4,8 +4,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 
+from flows.identity import resolve_coins
 from models.checkpoints import read_checkpoint
-from models.coins import DeclaredCoin, ensure_declared_coins
+from models.coins import DeclaredCoin
 from models.load import PRICE_COLUMNS, Batch, load_batch
 from models.run_log import start_run
 from tests.db_snapshot import count
@@ -31,7 +32,7 @@ def _prices(coin_id: int, run_id: int, values: list[float], start: str = "2024-0
 
 @pytest.fixture
 def coin_and_run(engine: Engine) -> tuple[int, int]:
-    coin_id = ensure_declared_coins(engine, "csv", [DeclaredCoin("bitcoin:btc", "BTC", "Bitcoin")], "csv-declared")
+    coin_id = resolve_coins(engine, "csv", [DeclaredCoin("bitcoin:btc", "BTC", "Bitcoin")], "csv-declared")
     run_id = start_run(engine, "csv", "test-stream", None, None)
     return coin_id["bitcoin:btc"], run_id
 
