@@ -173,7 +173,8 @@ def _decode(response: httpx.Response, path: str) -> Any:
     except ValueError as error:
         content_type = response.headers.get("content-type", "")
         received = {"status": status, "content_type": content_type, "body": text}
-        raise PayloadError(f"{where}: HTTP {status} {content_type or 'no content type'}, not JSON: {error}", received)
+        kind = content_type or "no content type"
+        raise PayloadError(f"{where}: HTTP {status} {kind}, not JSON: {error}", received) from None
 
 
 def _error_text(response: httpx.Response) -> str:

@@ -6,7 +6,6 @@ no other coinflow package: placing it here keeps the import arrows of the design
 
 from functools import lru_cache
 from pathlib import Path
-
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -40,7 +39,8 @@ class Settings(BaseSettings):
 
     # sources: HTTP client
     coingecko_key_plan: Literal["demo", "pro"] = Field(
-        default="demo", description="Which CoinGecko plan the key belongs to: demo and pro keys use other headers and hosts"
+        default="demo",
+        description="CoinGecko plan of the key: demo and pro keys use other headers and hosts",
     )
     coingecko_base_url: str | None = Field(
         default=None, description="CoinGecko API root; default: the public host, or pro-api for a pro key"

@@ -52,7 +52,7 @@ def write_coingecko(out: Path, coins: int, history_coins: int, days: int) -> Non
     markets = recorded + _more_markets(recorded, coin_list, coins - len(recorded))
     _reset(out / "market_chart")
     _dump(out / "coins_markets.json", markets)
-    if CG_LIST != out / "coins_list.json":
+    if out / "coins_list.json" != CG_LIST:
         shutil.copyfile(CG_LIST, out / "coins_list.json")
     shutil.copyfile(RECORDED / "coingecko" / "error_429__issue-logs.json", out / "error_429.json")
     for row in markets[:history_coins]:

@@ -26,9 +26,9 @@ FAULT_KINDS = (
 )
 
 HTML_PAGE = (
-    "<!DOCTYPE html><html lang=\"en-US\"><head><title>Just a moment...</title>"
-    "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\"></head>"
-    "<body><div class=\"main-wrapper\" role=\"main\"><h1>api.coingecko.com</h1>"
+    '<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>'
+    '<meta http-equiv="Content-Type" content="text/html; charset=UTF-8"></head>'
+    '<body><div class="main-wrapper" role="main"><h1>api.coingecko.com</h1>'
     "<p>Checking if the site connection is secure</p></div></body></html>"
 )
 
