@@ -100,7 +100,7 @@ def process_page(engine: Engine, run_id: int, page: Page, drift_policy: str) -> 
     if drifts and drift_policy == "freeze":
         named = ", ".join(d.describe() for d in drifts)
         reason = {"column": ", ".join(d.field for d in drifts), "check": "schema_drift(freeze)", "value": named}
-        rejected = _rejected(page, dict.fromkeys(page.records.index, [reason]), raw_ids, run_id)
+        rejected = _rejected(page, {key: [reason] for key in page.records.index}, raw_ids, run_id)
         counts = {"read": len(page.records), "landed": landed, "rejected": len(rejected)}
         empty = pd.DataFrame(columns=list(PRICE_COLUMNS))
         load_task(

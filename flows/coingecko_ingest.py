@@ -42,14 +42,18 @@ STREAMS = (cg.COINS_LIST.name, cg.MARKETS.name, cg.MARKET_CHART.name)
 
 def ingest_coingecko(engine: Engine, settings: Settings, flow_run_id: str | None) -> RunSummary:
     """Run every CoinGecko stream once; returns the run's summary (failed runs included)."""
+    return run_source(engine, cg.SOURCE, STREAMS, flow_run_id, partial(_run, engine, settings))
+
+
+def _run(engine: Engine, settings: Settings, run_id: int) -> None:
     client = make_client(COINGECKO, settings)
     try:
-        return run_source(engine, cg.SOURCE, STREAMS, flow_run_id, partial(_run, engine, settings, client))
+        _streams(engine, settings, client, run_id)
     finally:
         client.close()
 
 
-def _run(engine: Engine, settings: Settings, client: SourceClient, run_id: int) -> None:
+def _streams(engine: Engine, settings: Settings, client: SourceClient, run_id: int) -> None:
     counter = CommitCounter(settings)
     _coins_list(engine, settings, client, run_id, counter)
     _markets(engine, settings, client, run_id, counter)

@@ -46,14 +46,18 @@ def streams(settings: Settings) -> tuple[str, ...]:
 
 def ingest_coinpaprika(engine: Engine, settings: Settings, flow_run_id: str | None) -> RunSummary:
     """Run every CoinPaprika stream once; returns the run's summary (failed runs included)."""
+    return run_source(engine, cp.SOURCE, streams(settings), flow_run_id, partial(_run, engine, settings))
+
+
+def _run(engine: Engine, settings: Settings, run_id: int) -> None:
     client = make_client(COINPAPRIKA, settings)
     try:
-        return run_source(engine, cp.SOURCE, streams(settings), flow_run_id, partial(_run, engine, settings, client))
+        _streams(engine, settings, client, run_id)
     finally:
         client.close()
 
 
-def _run(engine: Engine, settings: Settings, client: SourceClient, run_id: int) -> None:
+def _streams(engine: Engine, settings: Settings, client: SourceClient, run_id: int) -> None:
     counter = CommitCounter(settings)
     _coins(engine, settings, client, run_id, counter)
     _tickers(engine, settings, client, run_id, counter)

@@ -109,10 +109,7 @@ def make_client(source: str, settings: Settings) -> SourceClient:
         if key is not None:
             scheme = settings.coinpaprika_auth_scheme.strip()
             headers["Authorization"] = f"{scheme} {key.get_secret_value()}".strip()
-        rates = [
-            Rate(settings.coinpaprika_requests_per_second, Duration.SECOND),
-            Rate(settings.coinpaprika_requests_per_minute, Duration.MINUTE),
-        ]
+        rates = _nested_rates(settings.coinpaprika_requests_per_second, settings.coinpaprika_requests_per_minute)
     else:
         raise ValueError(f"no HTTP client for source {source!r}")
     http = httpx.Client(
@@ -122,6 +119,15 @@ def make_client(source: str, settings: Settings) -> SourceClient:
         follow_redirects=True,
     )
     return SourceClient(source, http, _limiter(source, tuple((r.limit, r.interval) for r in rates)))
+
+
+def _nested_rates(per_second: int, per_minute: int) -> list[Rate]:
+    """Per-second and per-minute caps, keeping only those that bind (pyrate wants them nested)."""
+    if per_minute <= per_second:
+        return [Rate(per_minute, Duration.MINUTE)]
+    if per_minute >= per_second * 60:
+        return [Rate(per_second, Duration.SECOND)]
+    return [Rate(per_second, Duration.SECOND), Rate(per_minute, Duration.MINUTE)]
 
 
 def coingecko_plan(settings: Settings) -> str:

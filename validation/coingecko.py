@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from validation.contract import UTC_TIME, Contract, columns_frame
-from validation.drift import ARRAY, NULL, NUMBER, OBJECT, STRING, FieldSpec
+from validation.drift import ARRAY, EMPTY, NULL, NUMBER, OBJECT, STRING, FieldSpec
 
 _NUM = FieldSpec(NUMBER | NULL)
 _OPTIONAL_NUM = FieldSpec(NUMBER | NULL, required=False)
@@ -64,7 +64,7 @@ _MARKETS_COLUMNS = {
 CHART_FIELDS: dict[str, FieldSpec] = {name: FieldSpec(ARRAY) for name in ("prices", "market_caps", "total_volumes")}
 LIST_FIELDS: dict[str, FieldSpec] = {
     "id": FieldSpec(STRING),
-    "symbol": FieldSpec(STRING),
+    "symbol": FieldSpec(STRING | EMPTY),  # 4 coins of the recorded list have an empty symbol
     "name": FieldSpec(STRING),
     "platforms": FieldSpec(OBJECT, required=False),
 }
@@ -105,7 +105,7 @@ def _value(slice_: dict[str, Any], series: str) -> Any:
 
 
 def _text(max_length: int) -> pa.Column:
-    return pa.Column(str, pa.Check.str_length(min_value=1, max_value=max_length), nullable=False)
+    return pa.Column(str, pa.Check.str_length(min_value=1, max_value=max_length), coerce=True, nullable=False)
 
 
 markets_schema = pa.DataFrameSchema(
@@ -138,7 +138,11 @@ chart_schema = pa.DataFrameSchema(
 )
 
 list_schema = pa.DataFrameSchema(
-    {"id": _text(300), "symbol": pa.Column(str, nullable=False), "name": pa.Column(str, nullable=False)},
+    {
+        "id": _text(300),
+        "symbol": pa.Column(str, coerce=True, nullable=True),
+        "name": pa.Column(str, coerce=True, nullable=False),
+    },
     unique=["id"],
     report_duplicates="exclude_first",
     name="coingecko_coins_list",

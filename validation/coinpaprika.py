@@ -80,9 +80,9 @@ def tickers_contract(quote: str) -> Contract:
     columns |= {name: f"quotes.{quote}.{name}" for name in ("price", "volume_24h", "market_cap", "percent_change_24h")}
     schema = pa.DataFrameSchema(
         {
-            "id": pa.Column(str, pa.Check.str_length(min_value=1, max_value=300), nullable=False),
-            "symbol": pa.Column(str, pa.Check.str_length(min_value=1, max_value=64), nullable=False),
-            "name": pa.Column(str, pa.Check.str_length(min_value=1, max_value=300), nullable=False),
+            "id": pa.Column(str, pa.Check.str_length(min_value=1, max_value=300), coerce=True, nullable=False),
+            "symbol": pa.Column(str, pa.Check.str_length(min_value=1, max_value=64), coerce=True, nullable=False),
+            "name": pa.Column(str, pa.Check.str_length(min_value=1, max_value=300), coerce=True, nullable=False),
             "rank": pa.Column("Int64", pa.Check.ge(0), coerce=True, nullable=True),
             "last_updated": pa.Column(UTC_TIME, coerce=True, nullable=False),
             "price": pa.Column(float, pa.Check.gt(0), coerce=True, nullable=False),
@@ -117,9 +117,9 @@ COINS = Contract(
     lambda payloads: columns_frame(payloads, {n: n for n in ("id", "symbol", "name")}, COINS_FIELDS),
     pa.DataFrameSchema(
         {
-            "id": pa.Column(str, pa.Check.str_length(min_value=1, max_value=300), nullable=False),
-            "symbol": pa.Column(str, nullable=False),
-            "name": pa.Column(str, nullable=False),
+            "id": pa.Column(str, pa.Check.str_length(min_value=1, max_value=300), coerce=True, nullable=False),
+            "symbol": pa.Column(str, coerce=True, nullable=False),
+            "name": pa.Column(str, coerce=True, nullable=False),
         },
         unique=["id"],
         report_duplicates="exclude_first",

@@ -10,6 +10,7 @@ Control API (for tests and demos):
 
 import asyncio
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from starlette.routing import Route
 from deployments.source_server.faults import HTML_PAGE, Fault, FaultBook, distort
 
 JSON_TYPE = "application/json; charset=utf-8"
+# Logged so tests can check how keys are sent (this is a local fake: its keys are test values).
+_LOGGED_HEADERS = ("user-agent", "x-cg-demo-api-key", "x-cg-pro-api-key", "authorization")
 
 
 class Replay:
@@ -54,17 +57,15 @@ def create_app(data_dir: Path, book: FaultBook | None = None) -> Starlette:
             target = path.rstrip("/") + (f"?{request.url.query}" if request.url.query else "")
             faults.log({"method": request.method, "path": path, "query": query, "status": 301, "fault": None})
             return RedirectResponse(target, status_code=301)
+        # Logged on arrival: a client that times out on a slow answer still shows up in the log.
+        entry: dict[str, Any] = {"method": request.method, "path": path, "query": query, "at": time.monotonic()}
+        entry["headers"] = {name: request.headers[name] for name in _LOGGED_HEADERS if name in request.headers}
         fault = faults.take(path, query)
+        entry["fault"] = fault.kind if fault else None
+        entry["status"] = None
+        faults.log(entry)
         response = await _answer(replay, path, query, fault)
-        faults.log(
-            {
-                "method": request.method,
-                "path": path,
-                "query": query,
-                "status": response.status_code,
-                "fault": fault.kind if fault else None,
-            }
-        )
+        entry["status"] = response.status_code
         return response
 
     async def requests_log(request: Request) -> Response:
@@ -107,7 +108,8 @@ async def _answer(replay: Replay, path: str, query: dict[str, str], fault: Fault
     if fault.kind == "truncated":
         text = payload if isinstance(payload, str) else json.dumps(payload)
         return Response(text[: len(text) // 2], status_code=200, media_type=JSON_TYPE)
-    data = json.loads(payload) if isinstance(payload, str) else payload
+    # A copy: distortions must never leak into the replayed data of later requests.
+    data = json.loads(payload if isinstance(payload, str) else json.dumps(payload))
     return _json(distort(data, fault), 200)
 
 
