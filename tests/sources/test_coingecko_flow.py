@@ -136,8 +136,10 @@ def test_unusable_payload_lands_in_raw_and_is_quarantined(
     assert "not JSON" in (summary.error or "")
     assert len([r for r in source_server.requests(MARKETS) if r["query"]["page"] == "2"]) == 1  # not retried
     [(key, payload)] = rows(
-        flow_env, "SELECT natural_key, payload FROM raw_records WHERE natural_key LIKE '%:unusable'"
+        flow_env, "SELECT natural_key, payload FROM raw_records WHERE natural_key LIKE :k", k="%:unusable"
     )
+    received = payload if isinstance(payload, dict) else __import__("json").loads(payload)
+    assert received["status"] == 200 and received["body"]  # the body exactly as it came
     assert key == "coingecko markets page 2:unusable"
     [(reasons,)] = rows(flow_env, "SELECT reasons FROM rejected_records WHERE natural_key = :k", k=key)
     assert "payload_not_json" in str(reasons)
