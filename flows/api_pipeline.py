@@ -93,7 +93,10 @@ def load_task(engine: Engine, batch: Batch, label: str) -> LoadResult:
 
 def process_page(engine: Engine, run_id: int, page: Page, drift_policy: str) -> PageOutcome:
     """Take one page through land, drift, validate, normalize and load; raise if frozen drift rejected it."""
-    landed, raw_ids = land_task(engine, page.source, page.stream, run_id, page.records, page.label)
+    if page.records.empty:  # an empty page: nothing to land, only the checkpoint moves
+        landed, raw_ids = 0, pd.Series(dtype="Int64", name="raw_record_id")
+    else:
+        landed, raw_ids = land_task(engine, page.source, page.stream, run_id, page.records, page.label)
     drifts = detect_drift(page.drift_items, page.contract.expected)
     if drifts:
         landed += _record_drift(engine, run_id, page, drifts)
