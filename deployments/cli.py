@@ -20,6 +20,10 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(coins_app, name="coins")
+sources_app = typer.Typer(
+    help="The local source server (recorded CoinGecko/CoinPaprika responses).", no_args_is_help=True
+)
+app.add_typer(sources_app, name="sources")
 err = Console(stderr=True)
 
 if TYPE_CHECKING:
@@ -32,6 +36,9 @@ class Source(StrEnum):
     """Sources that ``coinflow ingest`` can run."""
 
     csv = "csv"
+    coingecko = "coingecko"
+    coinpaprika = "coinpaprika"
+    all = "all"
 
 
 @app.command()
@@ -43,6 +50,10 @@ def ingest(
     ] = False,
 ) -> None:
     """Run the ingest flow for SOURCE and print what each run loaded.
+
+    ``all`` runs the CSV file, CoinGecko and CoinPaprika, each in its own run: one failing does not
+    stop the others. The API base URLs come from COINFLOW_COINGECKO_BASE_URL / COINFLOW_COINPAPRIKA_BASE_URL
+    (point them at `coinflow sources serve` to work offline).
 
     Exit codes: 0 all runs succeeded, 1 a run failed, 2 bad input (missing or non-CSV file).
     """
@@ -88,6 +99,31 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 
     upgrade(get_settings().database_url, revision)
     err.print(f"database at {revision}")
+
+
+@sources_app.command("serve")
+def sources_serve(
+    port: Annotated[int, typer.Option(help="Port to listen on (loopback).")] = 8765,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    scenario: Annotated[
+        str, typer.Option(help="Fault scenario: clean, rate-limited, flaky, slow, broken-payloads, drift, down.")
+    ] = "clean",
+    data_dir: Annotated[Path | None, typer.Option(help="Replay data folder (default: data/sources).")] = None,
+) -> None:
+    """Serve CoinGecko under /api/v3 and CoinPaprika under /v1 from recorded responses, with faults.
+
+    Point the pipeline at it with COINFLOW_COINGECKO_BASE_URL=http://HOST:PORT/api/v3 and
+    COINFLOW_COINPAPRIKA_BASE_URL=http://HOST:PORT/v1. Faults can also be added at run time with
+    POST /_control/faults; GET /_control/requests is the request log.
+    """
+    from deployments.source_server.runner import DEFAULT_DATA_DIR, serve_forever
+    from deployments.source_server.scenarios import SCENARIOS
+
+    if scenario not in SCENARIOS:
+        err.print(f"error: unknown scenario {scenario!r}; expected one of {', '.join(SCENARIOS)}", markup=False)
+        raise typer.Exit(2)
+    err.print(f"CoinGecko: http://{host}:{port}/api/v3  CoinPaprika: http://{host}:{port}/v1  scenario: {scenario}")
+    serve_forever(host, port, scenario, data_dir or DEFAULT_DATA_DIR)
 
 
 if __name__ == "__main__":

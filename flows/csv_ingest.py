@@ -4,7 +4,6 @@ Each task wraps a plain function of this module (or of ``flows.normalize`` / ``m
 can call the steps without Prefect.
 """
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +12,9 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Engine
 
+from flows.failure_injection import after_commit
 from flows.normalize import normalize_csv
-from flows.run_summary import InjectedFailureError, RunSummary, summarize
+from flows.run_summary import RunSummary, summarize
 from flows.sources.csv_file import SOURCE, CsvChunk, CsvFile, CsvInputError, open_csv, read_chunks, resume_position
 from models.checkpoints import read_checkpoint
 from models.landing import land_raw
@@ -156,20 +156,10 @@ def ingest_csv(engine: Engine, settings: Settings, path: Path, flow_run_id: str 
             )
             load_task(engine, batch, label)
             committed += len(chunk.rows)
-            _after_commit(settings, committed)
+            after_commit(settings, committed)
     except CsvInputError as error:
         return summarize(finish_run(engine, run_id, "failed", str(error)), input_error=True)
     except Exception as error:  # noqa: BLE001 - recorded on the run; the flow fails at its end
         get_run_logger().exception("csv run %d failed", run_id)
         return summarize(finish_run(engine, run_id, "failed", f"{type(error).__name__}: {error}"))
     return summarize(finish_run(engine, run_id, "succeeded"))
-
-
-def _after_commit(settings: Settings, committed: int) -> None:
-    """Failure injection and pacing for demos and crash tests (both off by default)."""
-    if settings.fail_after_n_records is not None and committed >= settings.fail_after_n_records:
-        raise InjectedFailureError(
-            f"COINFLOW_FAIL_AFTER_N_RECORDS={settings.fail_after_n_records} reached after {committed} records"
-        )
-    if settings.pause_between_batches_s:
-        time.sleep(settings.pause_between_batches_s)

@@ -6,12 +6,15 @@ from prefect import State, flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed
 
+from flows.coingecko_ingest import ingest_coingecko
+from flows.coinpaprika_ingest import ingest_coinpaprika
 from flows.csv_ingest import ingest_csv
 from flows.run_summary import RunSummary, failure_message
 from models.db import make_engine
 from models.settings import get_settings
 
-SOURCES = ("csv",)
+API_SOURCES = ("coingecko", "coinpaprika")
+SOURCES = ("csv", *API_SOURCES, "all")
 
 
 def _flow_run_name() -> str:
@@ -25,7 +28,8 @@ def ingest(source: str = "csv", file: str | None = None) -> list[RunSummary] | S
     """Ingest new data from ``source`` into the unified model.
 
     Args:
-        source: which source to run (``csv``).
+        source: which source to run: ``csv``, ``coingecko``, ``coinpaprika``, or ``all`` (every one
+            of them, each in its own run: one failing does not stop the others).
         file: the CSV file to load; defaults to the bundled sample (``COINFLOW_SAMPLE_CSV``).
 
     Returns:
@@ -37,9 +41,18 @@ def ingest(source: str = "csv", file: str | None = None) -> list[RunSummary] | S
     settings = get_settings()
     engine = make_engine(settings.database_url)
     logger = get_run_logger()
+    run_id = str(flow_run.id)
+    chosen = ("csv", *API_SOURCES) if source == "all" else (source,)
+    summaries: list[RunSummary] = []
     try:
-        path = Path(file) if file else settings.sample_csv
-        summaries = [ingest_csv(engine, settings, path, str(flow_run.id))]
+        for name in chosen:
+            if name == "csv":
+                path = Path(file) if file else settings.sample_csv
+                summaries.append(ingest_csv(engine, settings, path, run_id))
+            elif name == "coingecko":
+                summaries.append(ingest_coingecko(engine, settings, run_id))
+            else:
+                summaries.append(ingest_coinpaprika(engine, settings, run_id))
     finally:
         engine.dispose()
     for summary in summaries:

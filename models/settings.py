@@ -6,6 +6,7 @@ no other coinflow package: placing it here keeps the import arrows of the design
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,57 @@ class Settings(BaseSettings):
     prefect_ui_url: str | None = Field(default=None, description="Base URL of the Prefect UI for run links")
     coingecko_api_key: SecretStr | None = None
     coinpaprika_api_key: SecretStr | None = None
+
+    # sources: HTTP client
+    coingecko_key_plan: Literal["demo", "pro"] = Field(
+        default="demo",
+        description="CoinGecko plan of the key: demo and pro keys use other headers and hosts",
+    )
+    coingecko_base_url: str | None = Field(
+        default=None, description="CoinGecko API root; default: the public host, or pro-api for a pro key"
+    )
+    coinpaprika_base_url: str | None = Field(
+        default=None, description="CoinPaprika API root; default: the free host, or api-pro when a key is set"
+    )
+    coinpaprika_auth_scheme: str = Field(default="", description='Prefix of the CoinPaprika key header, e.g. "Bearer"')
+    http_timeout_s: float = Field(default=20.0, gt=0, description="Per-request timeout (connect, read, write)")
+    http_user_agent: str = "coinflow/0.1 (+https://github.com/coinflow)"
+    http_retries: int = Field(default=4, ge=0, le=20, description="Prefect task retries of a retryable fetch failure")
+    http_backoff_s: float = Field(default=2.0, ge=0, description="Base of the exponential retry backoff (s)")
+    http_retry_jitter: float = Field(default=0.5, ge=0, le=1, description="Prefect retry_jitter_factor")
+    http_retry_after_max_s: float = Field(
+        default=300.0, ge=0, description="Longest Retry-After wait honoured; a longer one fails the fetch"
+    )
+    coingecko_requests_per_minute: int | None = Field(
+        default=None, ge=1, description="CoinGecko request quota; default 10 keyless, 30 demo, 500 pro"
+    )
+    coinpaprika_requests_per_second: int = Field(default=10, ge=1, description="CoinPaprika global per-IP cap")
+    coinpaprika_requests_per_minute: int = Field(
+        default=25, ge=1, description="CoinPaprika pacing (free plan: 20,000 calls a month is about 27/min)"
+    )
+    # sources: what to fetch
+    vs_currency: str = "usd"
+    history_start: str | None = Field(
+        default=None, description="First day of history (YYYY-MM-DD) on a coin's first run; default: history_days ago"
+    )
+    history_days: int = Field(default=365, ge=1, description="Days of history on a coin's first run")
+    history_end: str | None = Field(
+        default=None, description="Last day of history asked for (YYYY-MM-DD); default: now (replays pin it)"
+    )
+    history_lookback_hours: int = Field(
+        default=48, ge=0, description="Re-ask this window before the cursor so late corrections are upserted"
+    )
+    coingecko_markets_per_page: int = Field(default=250, ge=1, le=250)
+    coingecko_markets_max_pages: int = Field(default=4, ge=1)
+    coingecko_history_coins: list[str] = Field(default=["bitcoin", "ethereum"])
+    coins_list_refresh_hours: float = Field(
+        default=24.0, ge=0, description="Fetch a coin list again only when the landed one is older than this"
+    )
+    coinpaprika_history_endpoint: Literal["tickers", "ohlcv"] = "tickers"
+    coinpaprika_history_coins: list[str] = Field(default=["btc-bitcoin", "eth-ethereum"])
+    coinpaprika_history_limit: int = Field(default=5000, ge=1, le=5000, description="Rows per historical page")
+    coingecko_drift_policy: Literal["evolve", "freeze"] = "evolve"
+    coinpaprika_drift_policy: Literal["evolve", "freeze"] = "evolve"
 
     @field_validator("database_url")
     @classmethod

@@ -24,12 +24,18 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     """Apply migrations over a live connection."""
-    connectable = config.attributes.get("connection") or make_engine(_url())
-    if hasattr(connectable, "connect"):
-        with connectable.connect() as connection:
-            _run(connection)
-    else:
-        _run(connectable)
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    # Dispose the engine we made: a pooled SQLite connection would keep the migration in the WAL
+    # file, and a copy of the database file taken right after would miss it.
+    engine = make_engine(_url())
+    try:
+        with engine.connect() as conn:
+            _run(conn)
+    finally:
+        engine.dispose()
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,1 @@
+"""A local HTTP server replaying real CoinGecko and CoinPaprika responses, with injectable faults."""

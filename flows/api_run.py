@@ -1,0 +1,66 @@
+"""The life of one API source run: an ``etl_runs`` row opened, the streams run, the row closed.
+
+Any failure (after the fetch task's retries) closes the run as failed with its error; the flow
+carries on with the other sources and names the failed ones in its final state.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from prefect import get_run_logger
+from sqlalchemy import Engine
+
+from flows.failure_injection import after_commit
+from flows.run_summary import RunSummary, summarize
+from models.checkpoints import read_checkpoint
+from models.run_log import finish_run, start_run
+from models.settings import Settings
+
+RUN_STREAM = "api"
+
+
+class CommitCounter:
+    """Records committed so far in a run; drives ``COINFLOW_FAIL_AFTER_N_RECORDS`` and the pause."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.committed = 0
+
+    def add(self, records: int) -> None:
+        """Count a committed batch, then apply failure injection and pacing."""
+        self.committed += records
+        after_commit(self.settings, self.committed)
+
+
+def run_source(
+    engine: Engine, source: str, streams: tuple[str, ...], flow_run_id: str | None, body: Callable[[int], None]
+) -> RunSummary:
+    """Open a run of ``source``, call ``body(run_id)``, close the run as succeeded or failed."""
+    before = {stream: read_checkpoint(engine, source, stream) for stream in streams}
+    run_id = start_run(engine, source, RUN_STREAM, flow_run_id, before)
+    try:
+        body(run_id)
+    except Exception as error:  # noqa: BLE001 - recorded on the run; the flow fails at its end
+        get_run_logger().exception("%s run %d failed", source, run_id)
+        return summarize(finish_run(engine, run_id, "failed", f"{type(error).__name__}: {error}"))
+    return summarize(finish_run(engine, run_id, "succeeded"))
+
+
+def history_bounds(settings: Settings, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """(first day asked on a coin's first run, last instant asked) from the settings."""
+    now = now or datetime.now(UTC)
+    end = _day(settings.history_end) + timedelta(days=1, seconds=-1) if settings.history_end else now
+    start = _day(settings.history_start) if settings.history_start else end - timedelta(days=settings.history_days)
+    return start, end
+
+
+def is_fresh(state: dict[str, object] | None, hours: float, now: datetime | None = None) -> bool:
+    """Whether a snapshot checkpoint (``fetched_at``) is younger than ``hours``."""
+    if not state or not isinstance(state.get("fetched_at"), str) or hours <= 0:
+        return False
+    fetched = datetime.fromisoformat(str(state["fetched_at"]))
+    return (now or datetime.now(UTC)) - fetched < timedelta(hours=hours)
+
+
+def _day(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
