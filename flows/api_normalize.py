@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from flows.identity import resolve_coins
 from models.coins import DeclaredCoin
+from models.load import PRICE_COLUMNS
 
 MATCH_METHOD = "source-id"
 
@@ -22,6 +23,23 @@ def coin_ids(engine: Engine, source: str, declared: Mapping[str, DeclaredCoin]) 
     if source == "coingecko":  # CoinGecko's ids are readable slugs: the best canonical id for a new coin
         coins = [replace(coin, canonical_hint=coin.canonical_hint or coin.source_coin_id) for coin in coins]
     return resolve_coins(engine, source, coins, MATCH_METHOD)
+
+
+def listed_coins(
+    engine: Engine, source: str, valid: pd.DataFrame, platforms: Mapping[str, dict[str, str]] | None = None
+) -> pd.DataFrame:
+    """Resolve every coin of a source's coin list, so identity is settled before any price arrives.
+
+    Returns no prices (a coin list carries none); ``platforms`` gives contracts by coin id where known.
+    """
+    declared = {
+        str(i): DeclaredCoin(
+            str(i), "" if pd.isna(s) else str(s).upper(), str(n).strip(), (platforms or {}).get(str(i))
+        )
+        for i, s, n in zip(valid["id"], valid["symbol"], valid["name"], strict=True)
+    }
+    coin_ids(engine, source, declared)
+    return pd.DataFrame(columns=list(PRICE_COLUMNS))
 
 
 def snapshot_prices(

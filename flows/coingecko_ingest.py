@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from flows.api_fetch import fetch
-from flows.api_normalize import history_prices, snapshot_prices
+from flows.api_normalize import history_prices, listed_coins, snapshot_prices
 from flows.api_pipeline import Page, process_page, reject_unusable
 from flows.api_run import CommitCounter, history_bounds, is_fresh, run_source
 from flows.http_client import COINGECKO, PayloadError, SourceClient, make_client
@@ -18,7 +18,6 @@ from flows.run_summary import RunSummary
 from flows.sources import coingecko as cg
 from models.checkpoints import read_checkpoint
 from models.coins import DeclaredCoin
-from models.load import PRICE_COLUMNS
 from models.raw_payloads import latest_payloads
 from models.settings import Settings
 from validation import coingecko as contracts
@@ -76,11 +75,20 @@ def _coins_list(engine: Engine, settings: Settings, client: SourceClient, run_id
         rows,
         rows,
         contracts.COINS_LIST,
-        lambda valid, raw_ids: pd.DataFrame(columns=list(PRICE_COLUMNS)),  # identity only, no prices
+        lambda valid, raw_ids: listed_coins(engine, cg.SOURCE, valid, _platforms(rows)),  # identity, no prices
         lambda valid: state,
         before,
     )
     counter.add(process_page(engine, run_id, page, settings.coingecko_drift_policy).read)
+
+
+def _platforms(rows: list[Any]) -> dict[str, dict[str, str]]:
+    """Contract addresses by coin id, from a list fetched with ``include_platform``."""
+    return {
+        str(row["id"]): row["platforms"]
+        for row in rows
+        if isinstance(row, dict) and isinstance(row.get("platforms"), dict) and "id" in row
+    }
 
 
 def _markets(engine: Engine, settings: Settings, client: SourceClient, run_id: int, counter: CommitCounter) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from flows.api_fetch import fetch
-from flows.api_normalize import history_prices, snapshot_prices
+from flows.api_normalize import history_prices, listed_coins, snapshot_prices
 from flows.api_pipeline import Page, process_page, reject_unusable
 from flows.api_run import CommitCounter, history_bounds, is_fresh, run_source
 from flows.http_client import COINPAPRIKA, PayloadError, SourceClient, make_client
@@ -18,7 +18,6 @@ from flows.run_summary import RunSummary
 from flows.sources import coinpaprika as cp
 from models.checkpoints import read_checkpoint
 from models.coins import DeclaredCoin
-from models.load import PRICE_COLUMNS
 from models.raw_payloads import latest_payloads
 from models.settings import Settings
 from validation import coinpaprika as contracts
@@ -80,7 +79,7 @@ def _coins(engine: Engine, settings: Settings, client: SourceClient, run_id: int
         rows,
         rows,
         contracts.COINS,
-        lambda valid, raw_ids: pd.DataFrame(columns=list(PRICE_COLUMNS)),  # identity only, no prices
+        lambda valid, raw_ids: listed_coins(engine, cp.SOURCE, valid),  # identity before prices, no prices
         lambda valid: state,
         before,
     )

@@ -35,8 +35,8 @@ def fetch_market_chart(
 
 
 def fetch_coins_list(client: SourceClient) -> list[dict[str, Any]]:
-    """Every active coin's id, symbol and name (one unpaged response, ~18k entries)."""
-    return _expect(client.get_json(COINS_LIST.endpoint), list, COINS_LIST.endpoint)
+    """Every active coin's id, symbol, name and contracts per platform (one unpaged response, ~18k entries)."""
+    return _expect(client.get_json(COINS_LIST.endpoint, {"include_platform": "true"}), list, COINS_LIST.endpoint)
 
 
 def markets_records(rows: list[dict[str, Any]]) -> pd.DataFrame:
