@@ -35,7 +35,14 @@ def test_coingecko_export_takes_its_coin_from_the_file_name(run_csv: RunCsv, eng
     assert (run.status, run.read, run.inserted, run.rejected) == ("succeeded", 5, 5, 0)
     loaded = prices(engine)
     assert loaded[0] == ("btc", "BTC", "2013-04-28T00:00:00", 135.3, 1500517590.0, 0.0)
-    assert loaded[-1] == ("btc", "BTC", "2025-06-16T00:00:00", 105554.49383061715, 2098499110552.6216, 16568441852.649668)
+    assert loaded[-1] == (
+        "btc",
+        "BTC",
+        "2025-06-16T00:00:00",
+        105554.49383061715,
+        2098499110552.6216,
+        16568441852.649668,
+    )
 
 
 def test_kaggle_file_names_its_coin_in_columns_and_maps_close(run_csv: RunCsv, engine: Engine) -> None:
@@ -151,9 +158,7 @@ def test_a_file_with_mostly_unreadable_rows_is_refused_whole(run_csv: RunCsv, en
     }
 
 
-def test_a_folder_loads_each_csv_as_its_own_run_and_checkpoint(
-    run_csv: RunCsv, engine: Engine, tmp_path: Path
-) -> None:
+def test_a_folder_loads_each_csv_as_its_own_run_and_checkpoint(run_csv: RunCsv, engine: Engine, tmp_path: Path) -> None:
     for name in ("btc-usd-max.csv", "coin_Ethereum.csv", "prices_export.csv"):
         (tmp_path / name).write_bytes((FIXTURES / name).read_bytes())
     (tmp_path / "notes.txt").write_text("not a csv")
@@ -166,3 +171,16 @@ def test_a_folder_loads_each_csv_as_its_own_run_and_checkpoint(
     assert count(engine, "checkpoints") == 2
     again = run_csv(tmp_path)
     assert [(r.read, r.inserted) for r in again[:2]] == [(0, 0), (0, 0)]
+
+
+def test_appended_rows_keep_the_day_month_order_decided_for_the_file(
+    run_csv: RunCsv, engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "eu_semicolon.csv"
+    path.write_bytes((FIXTURES / "eu_semicolon.csv").read_bytes())
+    assert run_csv(path)[0].inserted == 3
+    with path.open("ab") as handle:
+        handle.write(b"ETH;03/02/2024;2.300,5;;\r\n")  # alone it would be ambiguous; the file said day first
+    [appended] = run_csv(path)
+    assert (appended.status, appended.read, appended.inserted) == ("succeeded", 1, 1)
+    assert ("eth", "ETH", "2024-02-03T00:00:00", 2300.5, None, None) in prices(engine)
