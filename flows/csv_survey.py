@@ -50,7 +50,7 @@ def survey_file(csv_file: CsvFile, start: CsvPosition | None, plan: ReadPlan, ch
                 survey.structure_error = f"row {number} is another header ({','.join(fields)[:120]})"
         readable = rows.loc[rows["_width_ok"], csv_file.header]
         dates = readable[plan.mapping.columns["timestamp"]]
-        if has_numeric_dates(dates):
+        if plan.mapping.date_format is None and has_numeric_dates(dates):  # a declared pattern settles the order
             survey.numeric_dates = True
             first, second = day_month_evidence(dates)
             survey.day_first_seen |= first
