@@ -44,25 +44,57 @@ class Source(StrEnum):
 @app.command()
 def ingest(
     source: Annotated[Source, typer.Option(help="Which source to ingest.")] = Source.csv,
-    file: Annotated[Path | None, typer.Option(help="CSV file to load (default: the bundled sample).")] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV file, or a folder (each *.csv its own run and checkpoint); default: the bundled sample."
+        ),
+    ] = None,
+    csv_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="CSV layout instead of detecting it: coinflow, coingecko, exchange, ohlc (Kaggle/CoinMarketCap/"
+            "Yahoo) or generic.",
+        ),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            help='TOML file mapping CSV columns: [columns] timestamp = "Date", price_usd = "Close" (optional '
+            "symbol, name, market_cap_usd, volume_24h_usd); [values] decimal, day_first, date_format."
+        ),
+    ] = None,
+    coin: Annotated[
+        str | None,
+        typer.Option(help="SYMBOL or SYMBOL:Name of the coin, for CSV files without a symbol column."),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")
     ] = False,
 ) -> None:
     """Run the ingest flow for SOURCE and print what each run loaded.
 
-    ``all`` runs the CSV file, CoinGecko and CoinPaprika, each in its own run: one failing does not
-    stop the others. The API base URLs come from COINFLOW_COINGECKO_BASE_URL / COINFLOW_COINPAPRIKA_BASE_URL
-    (point them at `coinflow sources serve` to work offline).
+    ``all`` runs the CSV file(s), CoinGecko and CoinPaprika, each in its own run: one failing does
+    not stop the others. The API base URLs come from COINFLOW_COINGECKO_BASE_URL /
+    COINFLOW_COINPAPRIKA_BASE_URL (point them at `coinflow sources serve` to work offline).
 
-    Exit codes: 0 all runs succeeded, 1 a run failed, 2 bad input (missing or non-CSV file).
+    Exit codes: 0 all runs succeeded, 1 a run failed, 2 bad input (missing or non-CSV file, unknown
+    layout, undeterminable coin or day/month order, a file refused whole).
     """
     from flows.ingest import ingest as ingest_flow
     from models.migrate import upgrade
     from models.settings import get_settings
 
     upgrade(get_settings().database_url)
-    state = ingest_flow(source=source.value, file=str(file) if file else None, return_state=True)
+    state = ingest_flow(
+        source=source.value,
+        file=str(file) if file else None,
+        csv_format=csv_format,
+        csv_mapping=str(mapping) if mapping else None,
+        coin=coin,
+        return_state=True,
+    )
     outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, BaseException):
         err.print(f"error: ingest flow crashed: {outcome}", markup=False)

@@ -4,6 +4,7 @@ Each task wraps a plain function of this module (or of ``flows.normalize`` / ``m
 can call the steps without Prefect.
 """
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,19 +13,34 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Engine
 
+from flows.csv_survey import decide_day_first, detect_decimal, refusal, survey_file
 from flows.failure_injection import after_commit
 from flows.normalize import normalize_csv
 from flows.run_summary import RunSummary, summarize
+from flows.sources.csv_coin import CoinError, file_coin
 from flows.sources.csv_file import SOURCE, CsvChunk, CsvFile, CsvInputError, open_csv, read_chunks, resume_position
+from flows.sources.csv_formats import LayoutError, resolve_mapping
+from flows.sources.csv_rows import ReadPlan, type_rows
+from flows.sources.csv_values import Failure
 from models.checkpoints import read_checkpoint
 from models.landing import land_raw
 from models.load import Batch, LoadResult, load_batch
 from models.run_log import finish_run, start_run
 from models.settings import Settings
-from validation.csv_file import csv_prices_schema, missing_columns
+from validation.csv_file import FILE_REJECTED_CHECK, USD_CHECK, coerce_check, csv_prices_schema
 from validation.quarantine import split_valid
 
 _WIDTH_CHECK = "field_count"
+Reasons = dict[Any, list[dict[str, str]]]
+
+
+@dataclass(frozen=True)
+class CsvOptions:
+    """How the user declared a file: ``--format`` layout name, ``--mapping`` TOML file, ``--coin``."""
+
+    format: str | None = None
+    mapping: Path | None = None
+    coin: str | None = None
 
 
 def land_chunk(engine: Engine, csv_file: CsvFile, chunk: CsvChunk, run_id: int) -> tuple[int, pd.Series]:
@@ -40,20 +56,36 @@ def land_chunk(engine: Engine, csv_file: CsvFile, chunk: CsvChunk, run_id: int) 
     return land_raw(engine, SOURCE, str(csv_file.path), run_id, records)
 
 
-def validate_chunk(csv_file: CsvFile, chunk: CsvChunk) -> tuple[pd.DataFrame, dict[Any, list[dict[str, str]]]]:
-    """Validate ``chunk``: (valid typed rows, reasons per rejected row number)."""
+def validate_chunk(csv_file: CsvFile, chunk: CsvChunk, plan: ReadPlan) -> tuple[pd.DataFrame, Reasons]:
+    """Read and validate ``chunk``: (valid typed unified rows, reasons per rejected row number).
+
+    A reason names the file's column, the check (Pandera's name where Pandera checks it) and the
+    value exactly as the file holds it.
+    """
     rows = chunk.rows
-    reasons: dict[Any, list[dict[str, str]]] = {
+    reasons: Reasons = {
         number: [
             {"column": "*", "check": _WIDTH_CHECK, "value": f"{len(fields)} fields, header has {len(csv_file.header)}"}
         ]
         for number, fields, ok in zip(rows.index, rows["_fields"], rows["_width_ok"], strict=True)
         if not ok
     }
-    candidates = rows.loc[rows["_width_ok"], csv_file.header]
-    candidates = candidates.mask(candidates.apply(lambda column: column.str.strip() == ""))
-    outcome = split_valid(candidates, csv_prices_schema)
-    reasons.update(outcome.reasons)
+    readable = rows.loc[rows["_width_ok"], csv_file.header]
+    typed = type_rows(readable, plan)
+
+    def reason(number: Any, column: str, check: str) -> dict[str, str]:
+        source = typed.sources.get(column)
+        value = readable.at[number, source] if source else None
+        return {"column": source or column, "check": check, "value": "" if value is None else str(value)}
+
+    for number, failures in typed.failures.items():
+        reasons[number] = [
+            reason(number, column, USD_CHECK if kind is Failure.not_usd else coerce_check(column))
+            for column, kind in failures
+        ]
+    outcome = split_valid(typed.frame.drop(index=list(typed.failures)), csv_prices_schema)
+    for number, found in outcome.reasons.items():
+        reasons[number] = [reason(number, r["column"], r["check"]) for r in found]
     return outcome.valid, reasons
 
 
@@ -76,14 +108,18 @@ def rejected_rows(
     ]
 
 
-def checkpoint_state(csv_file: CsvFile, chunk: CsvChunk) -> dict[str, Any]:
-    """The CSV cursor after ``chunk``: file identity, byte offset, rows, and the prefix's SHA-256."""
+def checkpoint_state(csv_file: CsvFile, chunk: CsvChunk, plan: ReadPlan) -> dict[str, Any]:
+    """The CSV cursor after ``chunk``: file identity, byte offset, rows, the prefix's SHA-256, and the
+    layout and day/month order decided for the file (appended rows are read the same way).
+    """
     return {
         "file": str(csv_file.path),
         "file_id": csv_file.file_id,
         "offset": chunk.end.offset,
         "rows": chunk.end.rows,
         "prefix_sha256": chunk.end.prefix_sha256,
+        "layout": plan.mapping.layout,
+        "day_first": plan.day_first,
     }
 
 
@@ -99,11 +135,9 @@ def land_task(engine: Engine, csv_file: CsvFile, chunk: CsvChunk, run_id: int, l
 
 
 @task(name="validate", task_run_name="validate csv {label}", cache_policy=NO_CACHE)
-def validate_task(
-    csv_file: CsvFile, chunk: CsvChunk, label: str
-) -> tuple[pd.DataFrame, dict[Any, list[dict[str, str]]]]:
-    """Validate a chunk with the CSV Pandera schema."""
-    return validate_chunk(csv_file, chunk)
+def validate_task(csv_file: CsvFile, chunk: CsvChunk, plan: ReadPlan, label: str) -> tuple[pd.DataFrame, Reasons]:
+    """Read a chunk's values under the file's plan and validate them with the CSV Pandera schema."""
+    return validate_chunk(csv_file, chunk, plan)
 
 
 @task(name="normalize", task_run_name="normalize csv {label}", cache_policy=NO_CACHE)
@@ -127,39 +161,59 @@ def load_task(engine: Engine, batch: Batch, label: str) -> LoadResult:
     return result
 
 
-def ingest_csv(engine: Engine, settings: Settings, path: Path, flow_run_id: str | None) -> RunSummary:
-    """Load the new rows of one CSV file; returns the run's summary (failed runs included)."""
+def ingest_csv(
+    engine: Engine, settings: Settings, path: Path, flow_run_id: str | None, options: CsvOptions | None = None
+) -> RunSummary:
+    """Load the new rows of one CSV file; returns the run's summary (failed runs included).
+
+    A first pass checks the new rows (structure, unreadable share, day/month order) before anything
+    is loaded; a file it refuses has every row quarantined with its reasons and nothing in prices.
+    """
+    options = options or CsvOptions()
     stream = str(path.resolve())
     before = read_checkpoint(engine, SOURCE, stream)
     run_id = start_run(engine, SOURCE, stream, flow_run_id, before)
     try:
         csv_file = open_csv(Path(stream))
-        if missing := missing_columns(csv_file.header):
-            raise CsvInputError(
-                f"not a coinflow price CSV: missing column(s) {', '.join(missing)}; found {', '.join(csv_file.header)}"
-            )
+        mapping = resolve_mapping(csv_file.header, options.format, options.mapping)
+        coin = None if "symbol" in mapping.columns else file_coin(path, options.coin)
         start = resume_position(csv_file, before)
+        stored = before.get("day_first") if start is not None and before else None
+        plan = ReadPlan(mapping, coin, day_first=mapping.day_first if mapping.day_first is not None else stored)
+        plan = ReadPlan(mapping, coin, detect_decimal(csv_file, plan), plan.day_first)
+        survey = survey_file(csv_file, start, plan, settings.csv_chunk_rows)
+        plan = ReadPlan(mapping, coin, plan.decimal, decide_day_first(survey, plan.day_first))
+        refused = refusal(survey, plan.day_first, settings.csv_max_unreadable_ratio)
         committed = 0
         for chunk in read_chunks(csv_file, start, settings.csv_chunk_rows):
             label = _chunk_label(chunk)
             landed, raw_ids = land_task(engine, csv_file, chunk, run_id, label)
-            valid, reasons = validate_task(csv_file, chunk, label)
+            valid, reasons = validate_task(csv_file, chunk, plan, label)
+            if refused:  # every row is quarantined, the cursor stays where it was: a re-run tries again
+                reasons = {n: reasons.get(n) or [_refused_reason(refused)] for n in chunk.rows.index}
+                valid = valid.iloc[0:0]
             prices = normalize_task(engine, valid, raw_ids, run_id, label)
             batch = Batch(
                 run_id=run_id,
                 source=SOURCE,
                 stream=stream,
                 prices=prices,
-                checkpoint=checkpoint_state(csv_file, chunk),
+                checkpoint=(before or {}) if refused else checkpoint_state(csv_file, chunk, plan),
                 rejected=rejected_rows(csv_file, chunk, reasons, raw_ids, run_id),
                 counts={"read": len(chunk.rows), "landed": landed, "valid": len(valid), "rejected": len(reasons)},
             )
             load_task(engine, batch, label)
             committed += len(chunk.rows)
             after_commit(settings, committed)
-    except CsvInputError as error:
+        if refused:
+            raise CsvInputError(refused)
+    except (CsvInputError, LayoutError, CoinError) as error:
         return summarize(finish_run(engine, run_id, "failed", str(error)), input_error=True)
     except Exception as error:  # noqa: BLE001 - recorded on the run; the flow fails at its end
         get_run_logger().exception("csv run %d failed", run_id)
         return summarize(finish_run(engine, run_id, "failed", f"{type(error).__name__}: {error}"))
     return summarize(finish_run(engine, run_id, "succeeded"))
+
+
+def _refused_reason(message: str) -> dict[str, str]:
+    return {"column": "*", "check": FILE_REJECTED_CHECK, "value": message}

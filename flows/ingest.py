@@ -8,8 +8,9 @@ from prefect.states import Failed
 
 from flows.coingecko_ingest import ingest_coingecko
 from flows.coinpaprika_ingest import ingest_coinpaprika
-from flows.csv_ingest import ingest_csv
+from flows.csv_ingest import CsvOptions, ingest_csv
 from flows.run_summary import RunSummary, failure_message
+from flows.sources.csv_file import csv_paths
 from models.db import make_engine
 from models.settings import get_settings
 
@@ -24,13 +25,23 @@ def _flow_run_name() -> str:
 
 
 @flow(name="ingest", flow_run_name=_flow_run_name, log_prints=True)
-def ingest(source: str = "csv", file: str | None = None) -> list[RunSummary] | State:
+def ingest(
+    source: str = "csv",
+    file: str | None = None,
+    csv_format: str | None = None,
+    csv_mapping: str | None = None,
+    coin: str | None = None,
+) -> list[RunSummary] | State:
     """Ingest new data from ``source`` into the unified model.
 
     Args:
         source: which source to run: ``csv``, ``coingecko``, ``coinpaprika``, or ``all`` (every one
             of them, each in its own run: one failing does not stop the others).
-        file: the CSV file to load; defaults to the bundled sample (``COINFLOW_SAMPLE_CSV``).
+        file: the CSV file, or a folder of them (each ``*.csv`` its own run and checkpoint); defaults to
+            the bundled sample (``COINFLOW_SAMPLE_CSV``).
+        csv_format: CSV layout name instead of detecting it from the header (see ``csv_formats.LAYOUTS``).
+        csv_mapping: a TOML file mapping the CSV's columns (and value conventions) to the unified model.
+        coin: ``SYMBOL`` or ``SYMBOL:Name`` for CSV files without a symbol column.
 
     Returns:
         One summary per source run; if any run failed, a Failed state whose message names the
@@ -47,8 +58,9 @@ def ingest(source: str = "csv", file: str | None = None) -> list[RunSummary] | S
     try:
         for name in chosen:
             if name == "csv":
-                path = Path(file) if file else settings.sample_csv
-                summaries.append(ingest_csv(engine, settings, path, run_id))
+                options = CsvOptions(csv_format, Path(csv_mapping) if csv_mapping else None, coin)
+                paths = csv_paths(Path(file)) if file else [settings.sample_csv]
+                summaries += [ingest_csv(engine, settings, path, run_id, options) for path in paths]
             elif name == "coingecko":
                 summaries.append(ingest_coingecko(engine, settings, run_id))
             else:

@@ -27,6 +27,13 @@ class Settings(BaseSettings):
     )
     sample_csv: Path = Field(default=DATA_DIR / "sample_prices.csv")
     csv_chunk_rows: int = Field(default=5_000, ge=1, le=1_000_000, description="Rows per CSV chunk (one task each)")
+    # csv
+    csv_max_unreadable_ratio: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Refuse a CSV file whole when more than this share of its rows cannot be read",
+    )
     pause_between_batches_s: float = Field(
         default=0.0, ge=0.0, description="Sleep after each committed batch (demos and crash tests)"
     )

@@ -44,7 +44,7 @@ def test_the_table_summary_names_the_counts(env: dict[str, str], tmp_path: Path)
         (None, "file not found"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV file (binary content)"),
         (b"hello world\nthis is prose\n", "not a CSV file"),
-        (b"date,open\n2024-01-01,5\n", "missing column(s) symbol, name, timestamp, price_usd"),
+        (b"date,open\n2024-01-01,5\n", "unknown CSV layout: found columns date, open"),
     ],
     ids=["missing", "binary", "prose", "other-columns"],
 )

@@ -27,3 +27,12 @@ csv_prices_schema = pa.DataFrameSchema(
 def missing_columns(header: list[str]) -> list[str]:
     """The required columns that ``header`` lacks (empty when the file is of this format)."""
     return [name for name in REQUIRED_COLUMNS if name not in header]
+
+
+USD_CHECK = "usd_only"  # a value priced in another currency cannot land in a *_usd column
+FILE_REJECTED_CHECK = "file_rejected"  # a readable row of a file refused as a whole
+
+
+def coerce_check(column: str) -> str:
+    """The Pandera check name of a value that cannot be read as ``column``'s type (as Pandera names it)."""
+    return f"coerce_dtype('{csv_prices_schema.columns[column].dtype}')"

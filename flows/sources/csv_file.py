@@ -14,6 +14,7 @@ import pandas as pd
 SOURCE = "csv"
 _SNIFF_BYTES = 64 * 1024
 _READ_BLOCK = 1024 * 1024
+_DELIMITERS = (",", ";", "\t", "|")
 
 
 class CsvInputError(ValueError):
@@ -37,6 +38,7 @@ class CsvFile:
     header: list[str]
     header_end: int  # byte offset of the first data row
     file_id: str  # hash of the header and first data row: stable while rows are appended
+    delimiter: str = ","
 
     def natural_key(self, row_number: int) -> str:
         """The raw-record key of data row ``row_number`` (1-based): file fingerprint + row."""
@@ -51,10 +53,20 @@ class CsvChunk:
     end: CsvPosition
 
 
+def csv_paths(path: Path) -> list[Path]:
+    """The files to load for ``--file PATH``: the file itself, or every ``*.csv`` of a folder (sorted)."""
+    if path.is_dir():
+        found = sorted(child for child in path.iterdir() if child.is_file() and child.suffix.lower() == ".csv")
+        return found or [path]
+    return [path]
+
+
 def open_csv(path: Path) -> CsvFile:
     """Check that ``path`` is a readable text CSV with a header; raise :class:`CsvInputError` if not."""
     if not path.exists():
         raise CsvInputError(f"file not found: {path}")
+    if path.is_dir():
+        raise CsvInputError(f"no *.csv file in folder: {path}")
     if not path.is_file():
         raise CsvInputError(f"not a file: {path}")
     try:
@@ -68,15 +80,26 @@ def open_csv(path: Path) -> CsvFile:
     if not lines or not lines[0].strip():
         raise CsvInputError(f"not a CSV file (empty or no header line): {path}")
     try:
-        header = [name.strip() for name in next(csv.reader([lines[0].decode("utf-8-sig")]))]
-        first_row = lines[1] if len(lines) > 1 else b""
-        first_row.decode("utf-8")
+        texts = [line.decode("utf-8-sig" if n == 0 else "utf-8") for n, line in enumerate(lines[:3])]
     except UnicodeDecodeError:
         raise CsvInputError(f"not a CSV file (not UTF-8 text): {path}") from None
+    banner = len(texts) > 1 and _delimiter(texts[0]) is None and _delimiter(texts[1]) is not None
+    header_line, header_text = (1, texts[1]) if banner else (0, texts[0])  # a one-field banner (a URL) first
+    delimiter = _delimiter(header_text) or ","
+    header = [name.strip().lstrip("\ufeff") for name in next(csv.reader([header_text], delimiter=delimiter))]
     if len(header) < 2 or any(not name for name in header):
         raise CsvInputError(f"not a CSV file (header {lines[0][:80]!r} has no named columns): {path}")
-    file_id = hashlib.sha256(lines[0] + first_row).hexdigest()[:16]
-    return CsvFile(path=path, header=header, header_end=len(lines[0]), file_id=file_id)
+    header_end = sum(map(len, lines[: header_line + 1]))
+    first_row = lines[header_line + 1] if len(lines) > header_line + 1 else b""
+    file_id = hashlib.sha256(b"".join(lines[: header_line + 1]) + first_row).hexdigest()[:16]
+    return CsvFile(path=path, header=header, header_end=header_end, file_id=file_id, delimiter=delimiter)
+
+
+def _delimiter(line: str) -> str | None:
+    """The separator a header line uses most (column names rarely contain one), or None."""
+    counts = {candidate: line.count(candidate) for candidate in _DELIMITERS}
+    best = max(counts, key=lambda candidate: counts[candidate])
+    return best if counts[best] else None
 
 
 def resume_position(csv_file: CsvFile, checkpoint: dict[str, Any] | None) -> CsvPosition | None:
@@ -155,9 +178,10 @@ def _chunk(csv_file: CsvFile, records: list[bytes], offset: int, rows_before: in
     numbers, parsed = [], []
     for number, record in enumerate(records, start=rows_before + 1):
         text = record.decode("utf-8", errors="replace").rstrip("\r\n")
-        if text.strip():  # a blank line holds no row: it only moves the offset
+        fields = next(csv.reader([text], delimiter=csv_file.delimiter), [])
+        if any(value.strip() for value in fields):  # a blank line (or ",,,") holds no row: it only moves the offset
             numbers.append(number)
-            parsed.append(next(csv.reader([text])))
+            parsed.append(fields)
     frame = pd.DataFrame(
         [(fields + [""] * width)[:width] for fields in parsed], columns=csv_file.header, index=numbers, dtype="str"
     )
