@@ -1,4 +1,4 @@
-"""Error responses: bad input names its parameter; anything unexpected is masked and logged with the request id."""
+"""Error responses for bad input: 4xx naming the parameter (unexpected errors: see ``middleware``)."""
 
 from typing import Any
 
@@ -6,7 +6,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from graphql_api.json_logging import log
 from graphql_api.request_context import request_id_var
 
 
@@ -40,13 +39,7 @@ async def _bad_input(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-    log.error("unhandled error", exc_info=exc)
-    return JSONResponse(status_code=500, content={"error": "internal error", "request_id": request_id_var.get()})
-
-
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(BadInputError, _bad_input)
-    app.add_exception_handler(Exception, _unexpected)

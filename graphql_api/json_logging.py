@@ -26,8 +26,8 @@ def configure_logging(level: int = logging.INFO) -> logging.Logger:
                 "{asctime}{levelname}{name}{message}{request_id}", style="{", rename_fields={"levelname": "level"}
             )
         )
-        handler.addFilter(_RequestIdFilter())
         logger.addHandler(handler)
+        logger.addFilter(_RequestIdFilter())
         logger.propagate = False
     logger.setLevel(level)
     return logger

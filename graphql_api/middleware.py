@@ -2,6 +2,7 @@
 
 import time
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graphql_api.json_logging import log
@@ -30,11 +31,12 @@ class RequestIdMiddleware:
         id_token = request_id_var.set(request_id)
         start_token = started_var.set(started)
         status = 500
+        started_response = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started_response = message["status"], True
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 message = {**message, "headers": headers}
@@ -42,6 +44,11 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as error:  # noqa: BLE001 - the last line of defence: mask, log, answer 500
+            log.error("unhandled error", exc_info=error)
+            status = 500
+            if not started_response:
+                await _internal_error(send, request_id)
         finally:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
@@ -60,6 +67,17 @@ class RequestIdMiddleware:
             )
             request_id_var.reset(id_token)
             started_var.reset(start_token)
+
+
+async def _internal_error(send: Send, request_id: str) -> None:
+    body = orjson.dumps({"error": "internal error", "request_id": request_id})
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-request-id", request_id.encode()),
+    ]
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _route_template(scope: Scope) -> str:

@@ -17,6 +17,7 @@ import orjson
 from sqlalchemy import ColumnElement, Connection, Select, literal, tuple_
 
 from graphql_api.errors import BadInputError
+from models.columns import as_utc
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 500
@@ -66,7 +67,7 @@ def page_request(
 
 def encode_cursor(kind: str, key: Sequence[Any]) -> str:
     """An opaque cursor for a row's sort key."""
-    values = [value.isoformat() if isinstance(value, datetime) else value for value in key]
+    values = [as_utc(value).isoformat() if isinstance(value, datetime) else value for value in key]
     return base64.urlsafe_b64encode(orjson.dumps([kind, *values])).decode().rstrip("=")
 
 
