@@ -60,7 +60,9 @@ def test_data_filters_and_values(client: ApiClient, market: Market) -> None:
     assert body["next_cursor"] is None
     assert set(body["meta"]) == {"request_id", "api_latency_ms"}
 
-    ranged = client.get("/data", params={"canonical_id": "bitcoin", "from": "2024-01-01T01:00:00Z", "to": "2024-01-01T01:00:00Z"})
+    ranged = client.get(
+        "/data", params={"canonical_id": "bitcoin", "from": "2024-01-01T01:00:00Z", "to": "2024-01-01T01:00:00Z"}
+    )
     assert [(r["source"], r["price_usd"]) for r in ranged.json()["data"]] == [("coingecko", 111.0), ("csv", 110.0)]
 
     # An offset in the input is honoured: 02:00+01:00 is 01:00 UTC.
