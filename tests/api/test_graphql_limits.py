@@ -9,7 +9,7 @@ from models.settings import Settings
 from tests.api.conftest import ApiClient, gql
 from tests.api.market_fixture import Market
 
-DEPTH_BOMB = "{ coins { nodes { prices { nodes { coin { prices { nodes { coin { prices { nodes { coin { symbol } } } } } } } } } } } }"
+DEPTH_BOMB = "{ coins { nodes { " + "prices { nodes { coin { " * 3 + "symbol" + " } } }" * 3 + " } } }"
 ALIAS_BOMB = '{ coin(canonicalId: "bitcoin") { ' + " ".join(f"a{i}: symbol" for i in range(31)) + " } }"
 TOKEN_BOMB = '{ coin(canonicalId: "bitcoin") { ' + "symbol " * 2100 + "} }"
 
