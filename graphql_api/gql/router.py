@@ -33,6 +33,10 @@ class CachingGraphQLRouter(GraphQLRouter[Context, None]):
         self.metrics = metrics
         self.cache: LRUCache[tuple[Any, ...], ExecutionResult] | None = LRUCache(cache_size) if cache_size else None
 
+    def encode_json(self, data: object) -> bytes:
+        """orjson: several times faster than the stdlib on large responses (datetimes are already strings)."""
+        return orjson.dumps(data)
+
     async def execute_single(  # type: ignore[override]
         self,
         request: Request,
