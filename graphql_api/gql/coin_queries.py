@@ -22,7 +22,7 @@ from graphql_api.queries.coins import (
 from graphql_api.queries.prices import PRICE_CURSOR, PRICE_KEY_TYPES, PriceFilter, count_prices, page_prices, price_key
 
 
-@strawberry.enum(description="What coins are sorted by (rank and market cap of each coin's newest price).")
+@strawberry.enum(description="What coins are sorted by (RANK: best rank among the sources' latest prices).")
 class CoinOrderField(Enum):
     """Coin sort fields (mirrors ``queries.coins.CoinOrder``)."""
 
@@ -53,7 +53,10 @@ class CoinFilterInput:
     )
 
 
-@strawberry.input(description="Sort order of a coin list; rank and market cap come from each coin's newest price.")
+@strawberry.input(
+    description="Sort order of a coin list: RANK is the best rank and MARKET_CAP the largest market cap among "
+    "the coin's latest price per source; coins without prices sort last."
+)
 class CoinOrderBy:
     """Coin sort."""
 

@@ -74,17 +74,21 @@ def coin_conditions(f: CoinFilter) -> list[ColumnElement[bool]]:
 
 
 def _coin_latest() -> Any:
-    """Per coin, its most recent price across sources (rank and market cap come from it)."""
+    """Per coin, the best rank and the largest market cap among its sources' latest prices.
+
+    An aggregate rather than "the newest row per coin" (a window): PostgreSQL estimates a GROUP BY
+    well and hash-joins it, where the window's one-row estimate led to a nested loop over all coins.
+    """
     latest = latest_statement().subquery("latest")
-    numbered = select(
-        latest.c.coin_id,
-        latest.c.rank,
-        latest.c.market_cap_usd,
-        func.row_number()
-        .over(partition_by=latest.c.coin_id, order_by=(latest.c.observed_at.desc(), latest.c.source.desc()))
-        .label("rn"),
-    ).subquery("numbered")
-    return select(numbered).where(numbered.c.rn == 1).subquery("coin_latest")
+    return (
+        select(
+            latest.c.coin_id,
+            func.min(latest.c.rank).label("rank"),
+            func.max(latest.c.market_cap_usd).label("market_cap_usd"),
+        )
+        .group_by(latest.c.coin_id)
+        .subquery("coin_latest")
+    )
 
 
 def _sort_key(order: CoinOrder, descending: bool, latest: Any) -> ColumnElement[Any]:

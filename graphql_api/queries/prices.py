@@ -135,7 +135,12 @@ def pages_per_coin(conn: Connection, coin_ids: Sequence[int], f: PriceFilter, re
 
 
 def latest_statement(coin_ids: Sequence[int] | None = None, source: str | None = None) -> Select[Any]:
-    """Each (coin, source)'s most recent price: a correlated max per pair, one index probe each."""
+    """Each (coin, source)'s most recent price.
+
+    The newest instant of each pair is found first (a backward index probe), then the row is fetched
+    by its full primary key: joining on (coin, source) alone and filtering on the instant would read
+    every row of every pair.
+    """
     pairs = select(coin_sources.c.coin_id, coin_sources.c.source).distinct()
     if coin_ids is not None:
         pairs = pairs.where(coin_sources.c.coin_id.in_(coin_ids))
@@ -143,15 +148,19 @@ def latest_statement(coin_ids: Sequence[int] | None = None, source: str | None =
         pairs = pairs.where(coin_sources.c.source == source)
     pair = pairs.subquery("pairs")
     inner = prices.alias("newer")
-    newest = (
+    newest_at = (
         select(func.max(inner.c.observed_at))
         .where(inner.c.coin_id == pair.c.coin_id, inner.c.source == pair.c.source)
         .scalar_subquery()
     )
-    return (
-        select(prices)
-        .join(pair, and_(prices.c.coin_id == pair.c.coin_id, prices.c.source == pair.c.source))
-        .where(prices.c.observed_at == newest)
+    newest = select(pair.c.coin_id, pair.c.source, newest_at.label("observed_at")).subquery("newest")
+    return select(prices).join(
+        newest,
+        and_(
+            prices.c.coin_id == newest.c.coin_id,
+            prices.c.source == newest.c.source,
+            prices.c.observed_at == newest.c.observed_at,
+        ),
     )
 
 

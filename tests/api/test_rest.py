@@ -5,6 +5,8 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import Engine, text
 
+from graphql_api.app import create_app
+from models.settings import Settings
 from tests.api.conftest import ApiClient
 from tests.api.market_fixture import Market
 
@@ -168,3 +170,29 @@ def test_unexpected_failure_is_masked_and_carries_the_request_id(
 def test_no_route_writes(client: ApiClient) -> None:
     for method in ("POST", "PUT", "PATCH", "DELETE"):
         assert client.request(method, "/data").status_code == 405
+
+
+def test_ready_is_503_naming_a_source_without_a_recent_success(database_url: str, market: Market) -> None:
+    app = create_app(Settings(database_url=database_url, api_ready_max_age_s={"csv": 3600, "coingecko": 3600}))
+    try:
+        response = ApiClient(app).get("/health/ready")
+    finally:
+        app.state.engine.dispose()
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unready"
+    assert [check["check"] for check in body["failing"]] == ["source:coingecko"]
+    assert body["failing"][0]["last_success_at"] is None
+    csv = next(check for check in body["checks"] if check["check"] == "source:csv")
+    assert csv["ok"] is True and 0 <= csv["age_s"] < 3600
+
+
+def test_ready_is_503_when_the_database_is_unreachable() -> None:
+    app = create_app(Settings(database_url="postgresql+psycopg2://nobody@127.0.0.1:1/none"))
+    try:
+        response = ApiClient(app).get("/health/ready")
+    finally:
+        app.state.engine.dispose()
+    assert response.status_code == 503
+    assert response.json()["failing"] == [{"check": "database", "ok": False, "detail": "database unreachable"}]
+    assert "nobody" not in response.text
