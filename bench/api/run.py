@@ -4,6 +4,8 @@ Loads 500 coins x 2 sources x 1,000 hourly timestamps (1,000,000 prices) into a 
 through the pipeline's load step, serves it with `coinflow api` (uvicorn, one process) twice — response
 cache off ("cold") and on ("warm") — and drives each case with wrk on loopback (32 connections, 10 s).
 Prints req/s, p50/p99 under load, single-client median latency and SQL statements per request.
+With PostGraphile installed (`cd bench/api/postgraphile && npm install`), it is measured on the same
+database and queries (bench-only computed columns in functions.sql) and the ratios are printed.
 The scratch database is dropped at the end.
 """
 
@@ -19,7 +21,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -41,14 +43,29 @@ from models.settings import Settings
 REPO = Path(__file__).resolve().parents[2]
 ADMIN_URL = os.environ.get("COINFLOW_BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
-RELAY = """{ coins(first: 50) { edges { cursor node { canonicalId symbol
+# Both servers sort coins by symbol (PostGraphile has no notion of our cross-source rank).
+RELAY = """{ coins(first: 50, orderBy: {field: SYMBOL}) { edges { cursor node { canonicalId symbol
   latestPrice { priceUsd observedAt }
   prices(last: 20) { edges { cursor node { priceUsd marketCapUsd volume24hUsd observedAt } } }
 } } } }"""
-SERIES = """query($from: DateTime) { coins(first: 50) { edges { cursor node { canonicalId symbol
+SERIES = """query($from: DateTime) { coins(first: 50, orderBy: {field: SYMBOL}) { edges { cursor node {
+  canonicalId symbol
   latestPrice { priceUsd observedAt }
   series(source: CSV, from: $from) { timestamps priceUsd marketCapUsd volume24hUsd }
 } } } }"""
+
+
+PG_RELAY = """{ allCoins(first: 50, orderBy: SYMBOL_ASC) { edges { cursor node { canonicalId symbol
+  latestPrice { priceUsd observedAt }
+  pricesByCoinId(last: 20) { edges { cursor node { priceUsd marketCapUsd volume24HUsd observedAt } } }
+} } } }"""
+PG_SERIES = """query($since: Datetime) { allCoins(first: 50, orderBy: SYMBOL_ASC) { edges { cursor node {
+  canonicalId symbol
+  latestPrice { priceUsd observedAt }
+  series(src: "csv", since: $since) { timestamps priceUsd marketCapUsd volume24HUsd }
+} } } }"""
+POSTGRAPHILE_DIR = Path(__file__).resolve().parent / "postgraphile"
+POSTGRAPHILE_BIN = POSTGRAPHILE_DIR / "node_modules" / ".bin" / "postgraphile"
 
 
 @contextmanager
@@ -92,6 +109,48 @@ def server(database_url: str, cache_size: int) -> Iterator[str]:
         for _ in range(300):
             try:
                 httpx.get(f"{base}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@contextmanager
+def postgraphile(database_url: str) -> Iterator[str]:
+    """PostGraphile (one node process) on the same database, with the bench's computed columns."""
+    raw = make_engine(database_url).raw_connection()
+    try:
+        with raw.cursor() as cursor:
+            cursor.execute((POSTGRAPHILE_DIR / "functions.sql").read_text())
+        raw.commit()
+    finally:
+        raw.close()
+    url = make_url(database_url)
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(POSTGRAPHILE_BIN),
+            "-c",
+            f"postgres://{url.username}@{url.host}:{url.port or 5432}/{url.database}",
+            "--schema",
+            "public",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--disable-query-log",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                httpx.post(f"{base}/graphql", json={"query": "{ __typename }"}, timeout=1)
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
@@ -170,12 +229,23 @@ def statements_per_request(database_url: str, path: str, body: bytes | None) -> 
     return len(statements)
 
 
+def ratio(a: float, b: float) -> str:
+    """``a / b`` as ``1.23x``, or n/a when nothing completed."""
+    return f"{a / b:.2f}x" if b else "n/a"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--coins", type=int, default=500)
     parser.add_argument("--timestamps", type=int, default=1000)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument(
+        "--postgraphile",
+        action=argparse.BooleanOptionalAction,
+        default=POSTGRAPHILE_BIN.exists(),
+        help="also measure PostGraphile (default: when `npm install` was run in bench/api/postgraphile)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install -y wrk")
@@ -205,19 +275,32 @@ def main() -> None:
             ("GET /data?limit=50 (first page)", "cold", first_page, None),
             ("GET /data?limit=50&cursor=<row 900,000>", "cold", deep_page, None),
         ]
+        pg_since = {"since": since(20, args.timestamps).isoformat()}
+        if args.postgraphile:
+            cases += [
+                ("PostGraphile relay (same data)", "postgraphile", "/graphql", graphql_body(PG_RELAY)),
+                ("PostGraphile series (same data)", "postgraphile", "/graphql", graphql_body(PG_SERIES, pg_since)),
+            ]
         results = []
-        with server(url, cache_size=0) as cold, server(url, cache_size=512) as warm:
-            bases = {"cold": cold, "warm": warm}
+        with (
+            server(url, cache_size=0) as cold,
+            server(url, cache_size=512) as warm,
+            postgraphile(url) if args.postgraphile else nullcontext("") as pgl,
+        ):
+            bases = {"cold": cold, "warm": warm, "postgraphile": pgl}
             for label, which, path, body in cases:
                 target = bases[which] + path
                 single = single_client_ms(target, body)
                 loaded = wrk(target, body, args.connections, args.duration)
-                statements = statements_per_request(url, path, body) if which == "cold" else 1
+                statements = (
+                    statements_per_request(url, path, body) if which == "cold" else (1 if which == "warm" else 0)
+                )
                 results.append((label, loaded, single, statements))
                 print(f"  done: {label}", flush=True)
 
     print()
-    print(f"{args.connections} connections, {args.duration} s per case, wrk -t2, one uvicorn process, loopback")
+    print(f"{args.connections} connections, {args.duration} s per case, wrk -t2, one server process, loopback")
+    print("SQL/req: statements one request issues (0 = not measured, PostGraphile)")
     header = f"{'case':<44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'1-client ms':>12} {'SQL/req':>8} {'non-2xx':>8}"
     print(header)
     print("-" * len(header))
@@ -230,9 +313,18 @@ def main() -> None:
     cold, warm = by_label[cases[0][0]], by_label[cases[2][0]]
     first, deep_result = by_label[cases[4][0]], by_label[cases[5][0]]
     print()
-    print(f"warm / cold relay throughput: {warm[0]['rps'] / cold[0]['rps']:.1f}x")
-    print(f"series / relay cold throughput: {by_label[cases[1][0]][0]['rps'] / cold[0]['rps']:.1f}x")
-    print(f"keyset page at row 900,000 / first page, single client: {deep_result[1] / first[1]:.2f}x")
+    print(f"warm / cold relay throughput: {ratio(warm[0]['rps'], cold[0]['rps'])}")
+    print(f"series / relay cold throughput: {ratio(by_label[cases[1][0]][0]['rps'], cold[0]['rps'])}")
+    print(f"keyset page at row 900,000 / first page, single client: {ratio(deep_result[1], first[1])}")
+    if args.postgraphile:
+        pg_relay, pg_series = by_label["PostGraphile relay (same data)"], by_label["PostGraphile series (same data)"]
+        print(f"cold relay vs PostGraphile relay, req/s: {ratio(cold[0]['rps'], pg_relay[0]['rps'])} (target >= 0.5x)")
+        series_cold = by_label[cases[1][0]]
+        print(
+            "cold series vs PostGraphile series, req/s: "
+            f"{ratio(series_cold[0]['rps'], pg_series[0]['rps'])} (target >= 1.0x)"
+        )
+        print(f"warm relay vs PostGraphile relay, req/s: {ratio(warm[0]['rps'], pg_relay[0]['rps'])} (target >= 5x)")
 
 
 if __name__ == "__main__":
