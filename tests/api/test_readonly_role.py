@@ -47,8 +47,8 @@ def test_api_reads_through_the_read_only_role(database_url: str, api_url: str, m
             assert conn.execute(text("SELECT current_user")).scalar_one() == "coinflow_api"
             with pytest.raises(DBAPIError, match="read-only transaction"):
                 conn.execute(text("DELETE FROM prices"))
-            conn.rollback()
-            conn.execute(text("SET TRANSACTION READ WRITE"))
+            # Even with read-only switched off for the session, the role has no write grant.
+            conn.execute(text("SET default_transaction_read_only = off"))
             with pytest.raises(DBAPIError, match="permission denied"):
                 conn.execute(text("DELETE FROM prices"))
     finally:
