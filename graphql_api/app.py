@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from graphql_api.errors import install_error_handlers
+from graphql_api.gc_tuning import gc_lifespan
 from graphql_api.gql.router import make_graphql_router
 from graphql_api.json_logging import configure_logging
 from graphql_api.metrics import ApiMetrics
@@ -19,6 +20,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="coinflow query service",
         summary="Read-only GraphQL and REST over coinflow's unified market data and run history.",
+        lifespan=gc_lifespan(settings.api_gc_gen0_threshold),
     )
     app.state.settings = settings
     app.state.engine = make_read_engine(settings)

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     )
     api_response_cache_size: int = Field(default=512, ge=0, description="GraphQL responses kept (0 turns it off)")
     api_metrics_cache_s: float = Field(default=10.0, ge=0.0, description="How long ETL gauges read from the DB live")
+    api_gc_gen0_threshold: int = Field(
+        default=20_000, ge=0, description="Gen-0 GC threshold of the API server process (0: Python's default)"
+    )
     api_ready_max_age_s: dict[str, int] = Field(
         default_factory=dict,
         description='Per source, the oldest acceptable last successful run for /health/ready, e.g. {"csv": 86400}',
