@@ -158,5 +158,17 @@ def sources_serve(
     serve_forever(host, port, scenario, data_dir or DEFAULT_DATA_DIR)
 
 
+@app.command()
+def api(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
+) -> None:
+    """Serve the GraphQL and REST query service with uvicorn (read-only over COINFLOW_DATABASE_URL,
+    or COINFLOW_API_DATABASE_URL when set)."""
+    import uvicorn
+
+    uvicorn.run("graphql_api.app:create_app", factory=True, host=host, port=port, access_log=False)
+
+
 if __name__ == "__main__":
     app()

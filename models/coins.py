@@ -13,6 +13,10 @@ from sqlmodel import col
 
 from models.market import Coin, CoinIdentityChange, CoinSource, Price
 
+# Methods by which a source id joined a coin another source founded (see flows/identity.py);
+# any other method (csv-declared, source-id, ambiguous) means the source id founded its own coin.
+CROSS_SOURCE_METHODS = ("override", "contract", "symbol+name")
+
 
 @dataclass(frozen=True)
 class DeclaredCoin:

@@ -100,6 +100,27 @@ class Settings(BaseSettings):
     coinpaprika_history_limit: int = Field(default=5000, ge=1, le=5000, description="Rows per historical page")
     coingecko_drift_policy: Literal["evolve", "freeze"] = "evolve"
     coinpaprika_drift_policy: Literal["evolve", "freeze"] = "evolve"
+    # query service
+    api_database_url: SecretStr | None = Field(
+        default=None,
+        description="URL the API connects with (a read-only role on PostgreSQL); default: COINFLOW_DATABASE_URL",
+    )
+    api_introspection: bool = Field(default=True, description="Allow GraphQL introspection (powers GraphiQL)")
+    api_max_depth: int = Field(default=8, ge=2, description="Deepest GraphQL selection allowed")
+    api_max_aliases: int = Field(default=30, ge=1, description="Most aliases allowed in one GraphQL document")
+    api_max_tokens: int = Field(default=2_000, ge=100, description="Most tokens allowed in one GraphQL document")
+    api_max_cost: int = Field(
+        default=50_000, ge=1, description="Bound on a query's requested rows: list sizes multiplied along each path"
+    )
+    api_response_cache_size: int = Field(default=512, ge=0, description="GraphQL responses kept (0 turns it off)")
+    api_metrics_cache_s: float = Field(default=10.0, ge=0.0, description="How long ETL gauges read from the DB live")
+    api_gc_gen0_threshold: int = Field(
+        default=20_000, ge=0, description="Gen-0 GC threshold of the API server process (0: Python's default)"
+    )
+    api_ready_max_age_s: dict[str, int] = Field(
+        default_factory=dict,
+        description='Per source, the oldest acceptable last successful run for /health/ready, e.g. {"csv": 86400}',
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -1,0 +1,331 @@
+"""Query-service benchmark: `uv run python -m bench.api.run` (PostgreSQL at COINFLOW_BENCH_POSTGRES_URL).
+
+Loads 500 coins x 2 sources x 1,000 hourly timestamps (1,000,000 prices) into a scratch database
+through the pipeline's load step, serves it with `coinflow api` (uvicorn, one process) twice — response
+cache off ("cold") and on ("warm") — and drives each case with wrk on loopback (32 connections, 10 s).
+Prints req/s, p50/p99 under load, single-client median latency and SQL statements per request.
+With PostGraphile installed (`cd bench/api/postgraphile && npm install`), it is measured on the same
+database and queries (bench-only computed columns in functions.sql) and the ratios are printed.
+The scratch database is dropped at the end.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import anyio
+import httpx
+import orjson
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from bench.api.load_fixture import load, since
+from graphql_api.app import create_app
+from graphql_api.paging import encode_cursor
+from graphql_api.queries.prices import PRICE_CURSOR
+from models.db import make_engine
+from models.migrate import upgrade
+from models.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+ADMIN_URL = os.environ.get("COINFLOW_BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+
+# Both servers sort coins by symbol (PostGraphile has no notion of our cross-source rank).
+RELAY = """{ coins(first: 50, orderBy: {field: SYMBOL}) { edges { cursor node { canonicalId symbol
+  latestPrice { priceUsd observedAt }
+  prices(last: 20) { edges { cursor node { priceUsd marketCapUsd volume24hUsd observedAt } } }
+} } } }"""
+SERIES = """query($from: DateTime) { coins(first: 50, orderBy: {field: SYMBOL}) { edges { cursor node {
+  canonicalId symbol
+  latestPrice { priceUsd observedAt }
+  series(source: CSV, from: $from) { timestamps priceUsd marketCapUsd volume24hUsd }
+} } } }"""
+
+
+PG_RELAY = """{ allCoins(first: 50, orderBy: SYMBOL_ASC) { edges { cursor node { canonicalId symbol
+  latestPrice { priceUsd observedAt }
+  pricesByCoinId(last: 20) { edges { cursor node { priceUsd marketCapUsd volume24HUsd observedAt } } }
+} } } }"""
+PG_SERIES = """query($since: Datetime) { allCoins(first: 50, orderBy: SYMBOL_ASC) { edges { cursor node {
+  canonicalId symbol
+  latestPrice { priceUsd observedAt }
+  series(src: "csv", since: $since) { timestamps priceUsd marketCapUsd volume24HUsd }
+} } } }"""
+POSTGRAPHILE_DIR = Path(__file__).resolve().parent / "postgraphile"
+POSTGRAPHILE_BIN = POSTGRAPHILE_DIR / "node_modules" / ".bin" / "postgraphile"
+
+
+@contextmanager
+def scratch_database() -> Iterator[str]:
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"coinflow_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def server(database_url: str, cache_size: int) -> Iterator[str]:
+    port = free_port()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "COINFLOW_DATABASE_URL": database_url,
+        "COINFLOW_API_RESPONSE_CACHE_SIZE": str(cache_size),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "deployments.cli", "api", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,  # one JSON log line per request would cost more than the request
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(f"{base}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@contextmanager
+def postgraphile(database_url: str) -> Iterator[str]:
+    """PostGraphile (one node process) on the same database, with the bench's computed columns."""
+    raw = make_engine(database_url).raw_connection()
+    try:
+        with raw.cursor() as cursor:
+            cursor.execute((POSTGRAPHILE_DIR / "functions.sql").read_text())
+        raw.commit()
+    finally:
+        raw.close()
+    url = make_url(database_url)
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(POSTGRAPHILE_BIN),
+            "-c",
+            f"postgres://{url.username}@{url.host}:{url.port or 5432}/{url.database}",
+            "--schema",
+            "public",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--disable-query-log",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                httpx.post(f"{base}/graphql", json={"query": "{ __typename }"}, timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def graphql_body(query: str, variables: dict[str, Any] | None = None) -> bytes:
+    return orjson.dumps({"query": query, "variables": variables or {}})
+
+
+def wrk(url: str, body: bytes | None, connections: int, duration: int) -> dict[str, float]:
+    """req/s, p50 and p99 (ms) of wrk against ``url`` (POST ``body`` when given)."""
+    with tempfile.TemporaryDirectory() as folder:
+        args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+        if body is not None:
+            script = Path(folder) / "post.lua"
+            script.write_text(
+                'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                f"wrk.body = {_lua_string(body.decode())}\n"
+            )
+            args += ["-s", str(script)]
+        output = subprocess.run([*args, url], capture_output=True, text=True, check=True, timeout=duration + 60).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
+        "p50": _ms(re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE).group(1)),  # type: ignore[union-attr]
+        "p99": _ms(re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE).group(1)),  # type: ignore[union-attr]
+        "non2xx": float(errors.group(1)) if errors else 0.0,
+    }
+
+
+def _lua_string(value: str) -> str:
+    return "[==[" + value + "]==]"
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def single_client_ms(url: str, body: bytes | None, repeats: int = 30) -> float:
+    """Median latency of sequential requests from one client."""
+    timings = []
+    with httpx.Client(timeout=30) as http:
+        for _ in range(repeats + 3):
+            started = time.perf_counter()
+            response = (
+                http.post(url, content=body, headers={"content-type": "application/json"}) if body else http.get(url)
+            )
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.text[:500]
+            if body is not None:
+                assert "errors" not in response.json(), response.text[:500]
+    return statistics.median(timings[3:])
+
+
+def statements_per_request(database_url: str, path: str, body: bytes | None) -> int:
+    """SQL statements one request issues (in-process app, response cache off)."""
+    app = create_app(Settings(database_url=database_url, api_response_cache_size=0))
+    statements: list[str] = []
+    event.listen(app.state.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    async def send() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            if body is None:
+                await client.get(path)
+            else:
+                await client.post(path, content=body, headers={"content-type": "application/json"})
+
+    anyio.run(send)
+    app.state.engine.dispose()
+    return len(statements)
+
+
+def ratio(a: float, b: float) -> str:
+    """``a / b`` as ``1.23x``, or n/a when nothing completed."""
+    return f"{a / b:.2f}x" if b else "n/a"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--coins", type=int, default=500)
+    parser.add_argument("--timestamps", type=int, default=1000)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument(
+        "--postgraphile",
+        action=argparse.BooleanOptionalAction,
+        default=POSTGRAPHILE_BIN.exists(),
+        help="also measure PostGraphile (default: when `npm install` was run in bench/api/postgraphile)",
+    )
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk not found: apt-get install -y wrk")
+
+    with scratch_database() as url:
+        upgrade(url)
+        engine = make_engine(url)
+        seconds = load(engine, args.coins, args.timestamps)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT count(*) FROM prices")).scalar_one()
+            deep = conn.execute(
+                text("SELECT coin_id, source, observed_at FROM prices ORDER BY 1, 2, 3 OFFSET :n LIMIT 1"),
+                {"n": min(900_000, rows - 100) - 1},
+            ).one()
+        engine.dispose()
+        print(f"loaded {rows:,} prices in {seconds:.1f} s")
+
+        series_body = graphql_body(SERIES, {"from": since(20, args.timestamps).isoformat()})
+        relay_body = graphql_body(RELAY)
+        first_page = "/data?" + urlencode({"limit": 50})
+        deep_page = "/data?" + urlencode({"limit": 50, "cursor": encode_cursor(PRICE_CURSOR, tuple(deep))})
+        cases = [
+            ("relay coins(50) x prices(last 20), cold", "cold", "/graphql", relay_body),
+            ("series coins(50) x series(20 pts), cold", "cold", "/graphql", series_body),
+            ("relay, warm response cache", "warm", "/graphql", relay_body),
+            ("series, warm response cache", "warm", "/graphql", series_body),
+            ("GET /data?limit=50 (first page)", "cold", first_page, None),
+            ("GET /data?limit=50&cursor=<row 900,000>", "cold", deep_page, None),
+        ]
+        pg_since = {"since": since(20, args.timestamps).isoformat()}
+        if args.postgraphile:
+            cases += [
+                ("PostGraphile relay (same data)", "postgraphile", "/graphql", graphql_body(PG_RELAY)),
+                ("PostGraphile series (same data)", "postgraphile", "/graphql", graphql_body(PG_SERIES, pg_since)),
+            ]
+        results = []
+        with (
+            server(url, cache_size=0) as cold,
+            server(url, cache_size=512) as warm,
+            postgraphile(url) if args.postgraphile else nullcontext("") as pgl,
+        ):
+            bases = {"cold": cold, "warm": warm, "postgraphile": pgl}
+            for label, which, path, body in cases:
+                target = bases[which] + path
+                single = single_client_ms(target, body)
+                loaded = wrk(target, body, args.connections, args.duration)
+                statements = (
+                    statements_per_request(url, path, body) if which == "cold" else (1 if which == "warm" else 0)
+                )
+                results.append((label, loaded, single, statements))
+                print(f"  done: {label}", flush=True)
+
+    print()
+    print(f"{args.connections} connections, {args.duration} s per case, wrk -t2, one server process, loopback")
+    print("SQL/req: statements one request issues (0 = not measured, PostGraphile)")
+    header = f"{'case':<44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'1-client ms':>12} {'SQL/req':>8} {'non-2xx':>8}"
+    print(header)
+    print("-" * len(header))
+    for label, loaded, single, statements in results:
+        print(
+            f"{label:<44} {loaded['rps']:>8.1f} {loaded['p50']:>8.2f} {loaded['p99']:>8.2f} "
+            f"{single:>12.2f} {statements:>8} {int(loaded['non2xx']):>8}"
+        )
+    by_label = {label: (loaded, single) for label, loaded, single, _ in results}
+    cold, warm = by_label[cases[0][0]], by_label[cases[2][0]]
+    first, deep_result = by_label[cases[4][0]], by_label[cases[5][0]]
+    print()
+    print(f"warm / cold relay throughput: {ratio(warm[0]['rps'], cold[0]['rps'])}")
+    print(f"series / relay cold throughput: {ratio(by_label[cases[1][0]][0]['rps'], cold[0]['rps'])}")
+    print(f"keyset page at row 900,000 / first page, single client: {ratio(deep_result[1], first[1])}")
+    if args.postgraphile:
+        pg_relay, pg_series = by_label["PostGraphile relay (same data)"], by_label["PostGraphile series (same data)"]
+        print(f"cold relay vs PostGraphile relay, req/s: {ratio(cold[0]['rps'], pg_relay[0]['rps'])} (target >= 0.5x)")
+        series_cold = by_label[cases[1][0]]
+        print(
+            "cold series vs PostGraphile series, req/s: "
+            f"{ratio(series_cold[0]['rps'], pg_series[0]['rps'])} (target >= 1.0x)"
+        )
+        print(f"warm relay vs PostGraphile relay, req/s: {ratio(warm[0]['rps'], pg_relay[0]['rps'])} (target >= 5x)")
+
+
+if __name__ == "__main__":
+    main()

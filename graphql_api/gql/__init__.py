@@ -1,0 +1,1 @@
+"""The Strawberry GraphQL schema: types and queries per domain, loaders, limits and the caching router."""

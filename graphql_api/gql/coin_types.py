@@ -1,0 +1,246 @@
+"""GraphQL types of the market model: Coin, its source mappings, Price with lineage, and Series."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from graphql_api.errors import BadInputError
+from graphql_api.gql.connection import Connection, to_connection
+from graphql_api.gql.context import Context
+from graphql_api.gql.scalars import FloatColumn, IntColumn, SeriesInterval, Source, source_value
+from graphql_api.paging import page_request
+from graphql_api.queries.prices import (
+    PRICE_CURSOR,
+    PRICE_KEY_TYPES,
+    SERIES_MAX_POINTS,
+    Interval,
+    PriceFilter,
+    SeriesRequest,
+    count_prices,
+    price_key,
+)
+from models.columns import as_utc
+
+From = Annotated[datetime | None, strawberry.argument(name="from", description="Inclusive start (ISO 8601).")]
+To = Annotated[datetime | None, strawberry.argument(description="Inclusive end (ISO 8601).")]
+
+
+@strawberry.type(description="The raw record a price was normalized from.")
+class Lineage:
+    """Where a price came from."""
+
+    id: int
+    source: str
+    stream: str
+    natural_key: str
+    fetched_at: datetime
+    run_id: int | None
+    payload: JSON
+
+
+@strawberry.type(description="One observation of a coin by a source.")
+class Price:
+    """A row of the unified prices table."""
+
+    coin_id: strawberry.Private[int]
+    raw_record_id: strawberry.Private[int | None]
+    source: str
+    observed_at: datetime
+    price_usd: float
+    market_cap_usd: float | None
+    volume_24h_usd: float | None
+    change_24h_pct: float | None
+    rank: int | None
+    run_id: int | None
+
+    @staticmethod
+    def from_row(row: Any) -> "Price":
+        """Build from a ``prices`` row."""
+        return Price(
+            coin_id=row.coin_id,
+            raw_record_id=row.raw_record_id,
+            source=row.source,
+            observed_at=as_utc(row.observed_at),
+            price_usd=row.price_usd,
+            market_cap_usd=row.market_cap_usd,
+            volume_24h_usd=row.volume_24h_usd,
+            change_24h_pct=row.change_24h_pct,
+            rank=row.rank,
+            run_id=row.run_id,
+        )
+
+    @strawberry.field(description="The coin observed.")
+    async def coin(self, info: Info[Context, None]) -> "Coin":
+        """The coin (batched)."""
+        return Coin.from_row(await info.context.loaders.coin.load(self.coin_id))
+
+    @strawberry.field(description="The raw record this price came from (null when not recorded).")
+    async def lineage(self, info: Info[Context, None]) -> Lineage | None:
+        """The raw record (batched)."""
+        if self.raw_record_id is None:
+            return None
+        row = await info.context.loaders.raw_record.load(self.raw_record_id)
+        if row is None:
+            return None
+        return Lineage(
+            id=row.id,
+            source=row.source,
+            stream=row.stream,
+            natural_key=row.natural_key,
+            fetched_at=as_utc(row.fetched_at),
+            run_id=row.run_id,
+            payload=row.payload,
+        )
+
+
+@strawberry.type(description="How a source names a coin and how that was matched to the canonical coin.")
+class CoinSourceId:
+    """One ``coin_sources`` row."""
+
+    source: str
+    source_coin_id: str
+    symbol: str
+    name: str
+    match_method: str
+    matched_at: datetime
+
+
+@strawberry.type(description="Spread of the latest prices across sources.")
+class Spread:
+    """Max minus min of the sources' latest prices."""
+
+    sources: int
+    min_usd: float
+    max_usd: float
+    abs_usd: float
+    pct: float
+
+
+@strawberry.type(description="A chart series as columns: one array per measure, aligned by index.")
+class Series:
+    """Columnar points of one coin and source."""
+
+    source: str
+    interval: SeriesInterval
+    points: int
+    timestamps: IntColumn = strawberry.field(description="Unix epoch seconds (UTC), oldest first.")
+    price_usd: FloatColumn
+    market_cap_usd: FloatColumn
+    volume_24h_usd: FloatColumn
+
+
+def _epoch(value: Any) -> int:
+    if isinstance(value, str):  # SQLite buckets come back as text
+        value = datetime.fromisoformat(value)
+    return int(as_utc(value).timestamp())
+
+
+@strawberry.type(description="One real-world asset, with its ids at each source.")
+class Coin:
+    """A canonical coin."""
+
+    id: strawberry.Private[int]
+    canonical_id: str
+    symbol: str
+    name: str
+
+    @staticmethod
+    def from_row(row: Any) -> "Coin":
+        """Build from a ``coins`` row."""
+        return Coin(id=row.id, canonical_id=row.canonical_id, symbol=row.symbol, name=row.name)
+
+    @strawberry.field(description="Each source's id for this coin and how it was matched.")
+    async def sources(self, info: Info[Context, None]) -> list[CoinSourceId]:
+        """Source mappings (batched)."""
+        rows = await info.context.loaders.sources.load(self.id)
+        return [
+            CoinSourceId(
+                source=r.source,
+                source_coin_id=r.source_coin_id,
+                symbol=r.symbol,
+                name=r.name,
+                match_method=r.match_method,
+                matched_at=as_utc(r.matched_at),
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(description="The latest price of each source.")
+    async def latest_prices(self, info: Info[Context, None]) -> list[Price]:
+        """Latest per source (batched)."""
+        return [Price.from_row(row) for row in await info.context.loaders.latest.load(self.id)]
+
+    @strawberry.field(description="The latest price of `source`, or the newest across sources.")
+    async def latest_price(self, info: Info[Context, None], source: Source | None = None) -> Price | None:
+        """Latest price (batched)."""
+        rows = await info.context.loaders.latest.load(self.id)
+        if source is not None:
+            rows = [row for row in rows if row.source == source.value]
+        if not rows:
+            return None
+        return Price.from_row(max(rows, key=lambda row: (as_utc(row.observed_at), row.source)))
+
+    @strawberry.field(description="Spread between the sources' latest prices (null with fewer than two).")
+    async def spread(self, info: Info[Context, None]) -> Spread | None:
+        """Cross-source spread (batched)."""
+        rows = await info.context.loaders.latest.load(self.id)
+        if len(rows) < 2:
+            return None
+        low, high = min(row.price_usd for row in rows), max(row.price_usd for row in rows)
+        return Spread(
+            sources=len(rows),
+            min_usd=low,
+            max_usd=high,
+            abs_usd=high - low,
+            pct=round((high - low) / low * 100, 6) if low else 0.0,
+        )
+
+    @strawberry.field(description="This coin's prices in (source, observedAt) order, the primary-key order.")
+    async def prices(
+        self,
+        info: Info[Context, None],
+        source: Source | None = None,
+        from_: From = None,
+        to: To = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Price]:
+        """A page of prices (batched across the coins of the page)."""
+        request = page_request(PRICE_CURSOR, PRICE_KEY_TYPES, first, after, last, before)
+        f = PriceFilter(source=source_value(source), start=from_, end=to)
+        page = await info.context.loaders.prices.load((self.id, (f, request)))
+        counted = PriceFilter(coin_ids=(self.id,), source=f.source, start=from_, end=to)
+        return to_connection(
+            page, PRICE_CURSOR, price_key, Price.from_row, lambda: info.context.run(count_prices, counted)
+        )
+
+    @strawberry.field(description="Columnar chart series of one source (at most 10,000 points).")
+    async def series(
+        self,
+        info: Info[Context, None],
+        source: Source,
+        from_: From = None,
+        to: To = None,
+        interval: SeriesInterval = SeriesInterval.RAW,
+    ) -> Series:
+        """Series points (batched across the coins of the page)."""
+        request = SeriesRequest(source=source.value, start=from_, end=to, interval=Interval(interval.value))
+        rows = await info.context.loaders.series.load((self.id, request))
+        if len(rows) > SERIES_MAX_POINTS:
+            raise BadInputError(
+                "interval", f"more than {SERIES_MAX_POINTS} points; narrow from/to or choose HOUR or DAY"
+            )
+        return Series(
+            source=source.value,
+            interval=interval,
+            points=len(rows),
+            timestamps=[_epoch(row.ts) for row in rows],  # type: ignore[arg-type]
+            price_usd=[row.price_usd for row in rows],  # type: ignore[arg-type]
+            market_cap_usd=[row.market_cap_usd for row in rows],  # type: ignore[arg-type]
+            volume_24h_usd=[row.volume_24h_usd for row in rows],  # type: ignore[arg-type]
+        )

@@ -1,0 +1,57 @@
+"""Scalars and enums shared by the schema's domains."""
+
+from enum import Enum
+from typing import NewType
+
+import strawberry
+from strawberry.types.scalar import ScalarDefinition
+
+from graphql_api.queries.prices import Interval
+
+# Whole arrays as ONE scalar: graphql-core then serializes a series in one call instead of
+# completing thousands of list items one by one (the point of the columnar series).
+FloatColumn = NewType("FloatColumn", list)
+IntColumn = NewType("IntColumn", list)
+
+
+def _identity(value: object) -> object:
+    return value
+
+
+SCALAR_MAP: dict[object, ScalarDefinition] = {
+    FloatColumn: strawberry.scalar(
+        name="FloatColumn",
+        description="An array of numbers (null where a value is missing), one per series point.",
+        serialize=_identity,
+        parse_value=_identity,
+    ),
+    IntColumn: strawberry.scalar(
+        name="IntColumn",
+        description="An array of integers, one per series point.",
+        serialize=_identity,
+        parse_value=_identity,
+    ),
+}
+
+
+@strawberry.enum(description="A data source of the pipeline.")
+class Source(Enum):
+    """Sources the pipeline ingests."""
+
+    COINGECKO = "coingecko"
+    COINPAPRIKA = "coinpaprika"
+    CSV = "csv"
+
+
+@strawberry.enum(description="Bucket width of a series: every observation, or an average per hour or day.")
+class SeriesInterval(Enum):
+    """Series bucket widths (mirrors ``queries.prices.Interval``)."""
+
+    RAW = Interval.RAW.value
+    HOUR = Interval.HOUR.value
+    DAY = Interval.DAY.value
+
+
+def source_value(source: Source | None) -> str | None:
+    """The stored source name."""
+    return source.value if source is not None else None

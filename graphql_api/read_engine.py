@@ -1,0 +1,20 @@
+"""The API's database engine: the read-only URL when configured, else the pipeline's."""
+
+from sqlalchemy import Engine, create_engine
+
+from models.db import make_engine
+from models.settings import Settings
+
+
+def make_read_engine(settings: Settings) -> Engine:
+    """An engine for the API's request handlers.
+
+    PostgreSQL: autocommit (each SELECT is its own snapshot, and a connection goes back to the pool
+    without a ROLLBACK round trip) and no pre-ping (another round trip per checkout; a GraphQL request
+    checks out up to four connections). A connection dropped by a database restart fails one request,
+    which makes SQLAlchemy invalidate the whole pool; ``pool_recycle`` retires idle ones.
+    """
+    url = settings.api_database_url.get_secret_value() if settings.api_database_url else settings.database_url
+    if url.startswith("postgresql"):
+        return create_engine(url, pool_size=10, max_overflow=20, isolation_level="AUTOCOMMIT", pool_recycle=600)
+    return make_engine(url)

@@ -1,0 +1,93 @@
+"""Abuse limits and error handling of /graphql: bombs, oversized pages, bad input, masking."""
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import Engine, text
+
+from graphql_api.app import create_app
+from models.settings import Settings
+from tests.api.conftest import ApiClient, gql
+from tests.api.market_fixture import Market
+
+DEPTH_BOMB = "{ coins { nodes { " + "prices { nodes { coin { " * 3 + "symbol" + " } } }" * 3 + " } } }"
+ALIAS_BOMB = '{ coin(canonicalId: "bitcoin") { ' + " ".join(f"a{i}: symbol" for i in range(31)) + " } }"
+TOKEN_BOMB = '{ coin(canonicalId: "bitcoin") { ' + "symbol " * 2100 + "} }"
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "message"),
+    [
+        (DEPTH_BOMB, {}, "'anonymous' exceeds maximum operation depth of 8"),
+        (ALIAS_BOMB, {}, "31 aliases found. Allowed: 30"),
+        (TOKEN_BOMB, {}, "Syntax Error: Document contains more than 2000 tokens. Parsing aborted."),
+        ("{ coins(first: 501) { nodes { symbol } } }", {}, "first: must be between 1 and 500 (got 501)"),
+        (
+            "query($n: Int) { coins(last: $n) { nodes { symbol } } }",
+            {"n": 1000},
+            "last: must be between 1 and 500 (got 1000)",
+        ),
+        ("{ coins(first: 0) { nodes { symbol } } }", {}, "first: must be between 1 and 500 (got 0)"),
+        (
+            "{ coins(first: 500) { nodes { prices(last: 500) { nodes { priceUsd } } } } }",
+            {},
+            "query cost 250500 exceeds the limit of 50000 "
+            "(requested list sizes multiplied along each path; ask for smaller pages)",
+        ),
+        ('{ coins(after: "garbage") { nodes { symbol } } }', {}, "after: malformed cursor"),
+        ("{ coins(first: 1, last: 1) { nodes { symbol } } }", {}, "first: give first or last, not both"),
+    ],
+)
+def test_rejected_with_a_clear_message(
+    client: ApiClient, market: Market, query: str, variables: dict[str, object], message: str
+) -> None:
+    body = gql(client, query, **variables)
+    assert [error["message"] for error in body["errors"]] == [message]
+    assert body.get("data") is None
+
+
+def test_cost_counts_fragments_and_variables(client: ApiClient, market: Market) -> None:
+    query = """query($n: Int) { coins(first: $n) { ...withPrices } }
+      fragment withPrices on CoinConnection { nodes { prices(first: 200) { nodes { priceUsd } } } }"""
+    assert gql(client, query, n=250)["errors"][0]["message"].startswith("query cost 50250 exceeds")
+    assert "errors" not in gql(client, query, n=2)
+
+
+def test_a_cursor_of_another_ordering_is_refused(client: ApiClient, market: Market) -> None:
+    by_symbol = gql(client, "{ coins(first: 1, orderBy: {field: SYMBOL}) { pageInfo { endCursor } } }")
+    cursor = by_symbol["data"]["coins"]["pageInfo"]["endCursor"]
+    body = gql(client, "query($c: String) { coins(after: $c) { nodes { symbol } } }", c=cursor)
+    assert body["errors"][0]["message"] == "after: cursor does not belong to this list or ordering"
+
+
+def test_unexpected_errors_are_masked(client: ApiClient, market: Market, engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE etl_runs RENAME TO etl_runs_away"))
+    try:
+        response = client.post(
+            "/graphql", json={"query": "{ runs { nodes { id } } }"}, headers={"X-Request-ID": "gql-boom"}
+        )
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE etl_runs_away RENAME TO etl_runs"))
+    body = response.json()
+    assert response.headers["x-request-id"] == "gql-boom"
+    assert [e["message"] for e in body["errors"]] == [
+        "Unexpected error; quote the X-Request-ID response header when reporting it."
+    ]
+    assert "etl_runs" not in response.text and "SELECT" not in response.text
+
+
+def test_introspection_on_by_default_and_off_by_setting(database_url: str, client: ApiClient) -> None:
+    query = {"query": "{ __schema { queryType { name } } }"}
+    assert client.post("/graphql", json=query).json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+    closed: FastAPI = create_app(Settings(database_url=database_url, api_introspection=False))
+    try:
+        body = ApiClient(closed).post("/graphql", json=query).json()
+    finally:
+        closed.state.engine.dispose()
+    assert body["errors"][0]["message"].startswith("GraphQL introspection has been disabled")
+
+
+def test_graphiql_on_get(client: ApiClient) -> None:
+    response = client.get("/graphql", headers={"accept": "text/html"})
+    assert response.status_code == 200 and "GraphiQL" in response.text

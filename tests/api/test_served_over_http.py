@@ -1,0 +1,65 @@
+"""`coinflow api` serves the app with uvicorn on a loopback port; queried over real HTTP."""
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from tests.api.market_fixture import Market
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def served(database_url: str, market: Market, engine: Engine) -> Iterator[str]:
+    port = free_port()
+    env = {"COINFLOW_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "deployments.cli", "api", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output = process.stdout.read().decode() if process.stdout else ""
+                    pytest.fail(f"uvicorn did not start: {output}")
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_queries_over_http(served: str) -> None:
+    with httpx.Client(base_url=served, timeout=10) as http:
+        health = http.get("/health", headers={"X-Request-ID": "over-http"})
+        assert health.json() == {"status": "ok"} and health.headers["x-request-id"] == "over-http"
+        body = http.post(
+            "/graphql", json={"query": '{ coin(canonicalId: "ethereum") { latestPrice { priceUsd } } }'}
+        ).json()
+        assert body == {"data": {"coin": {"latestPrice": {"priceUsd": 8.0}}}}
+        data = http.get("/data", params={"symbol": "ETH", "limit": 2}).json()
+        assert [row["price_usd"] for row in data["data"]] == [10.0, 9.0]
+        assert data["next_cursor"] is not None
+        assert http.get("/docs").status_code == 200
