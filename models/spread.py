@@ -2,6 +2,7 @@
 
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,6 +43,13 @@ class CoinSpread:
     flagged: bool
 
 
+def spread_pct(prices: Sequence[float]) -> float | None:
+    """(max - min) / median of the sources' latest prices, in percent; None with fewer than two."""
+    if len(prices) < 2:
+        return None
+    return (max(prices) - min(prices)) / statistics.median(prices) * 100
+
+
 def cross_source_spreads(
     conn: Connection, now: datetime, threshold_pct: float, canonical_ids: list[str] | None = None
 ) -> list[CoinSpread]:
@@ -63,10 +71,7 @@ def cross_source_spreads(
         )
     spreads = []
     for (canonical_id, symbol, name), coin_quotes in quotes.items():
-        prices = [q.price_usd for q in coin_quotes]
-        spread = None
-        if len(prices) > 1:
-            spread = (max(prices) - min(prices)) / statistics.median(prices) * 100
+        spread = spread_pct([q.price_usd for q in coin_quotes])
         coin_quotes.sort(key=lambda q: q.source)
         spreads.append(
             CoinSpread(canonical_id, symbol, name, coin_quotes, spread, spread is not None and spread > threshold_pct)

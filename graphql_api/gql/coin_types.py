@@ -22,7 +22,8 @@ from graphql_api.queries.prices import (
     count_prices,
     price_key,
 )
-from models.columns import as_utc
+from models.columns import as_utc, utcnow
+from models.spread import spread_pct
 
 From = Annotated[datetime | None, strawberry.argument(name="from", description="Inclusive start (ISO 8601).")]
 To = Annotated[datetime | None, strawberry.argument(description="Inclusive end (ISO 8601).")]
@@ -110,13 +111,15 @@ class CoinSourceId:
 
 @strawberry.type(description="Spread of the latest prices across sources.")
 class Spread:
-    """Max minus min of the sources' latest prices."""
+    """How far the sources' latest prices disagree: (max - min) / median, and how stale they are."""
 
     sources: int
     min_usd: float
     max_usd: float
     abs_usd: float
-    pct: float
+    pct: float = strawberry.field(description="(max - min) / median of the latest prices, in percent.")
+    flagged: bool = strawberry.field(description="pct above the alert threshold (COINFLOW_SPREAD_ALERT_PCT).")
+    max_age_seconds: float = strawberry.field(description="Age of the stalest of those latest prices.")
 
 
 @strawberry.type(description="A chart series as columns: one array per measure, aligned by index.")
@@ -189,13 +192,17 @@ class Coin:
         rows = await info.context.loaders.latest.load(self.id)
         if len(rows) < 2:
             return None
-        low, high = min(row.price_usd for row in rows), max(row.price_usd for row in rows)
+        prices = [row.price_usd for row in rows]
+        pct = spread_pct(prices) or 0.0
+        oldest = min(as_utc(row.observed_at) for row in rows)
         return Spread(
             sources=len(rows),
-            min_usd=low,
-            max_usd=high,
-            abs_usd=high - low,
-            pct=round((high - low) / low * 100, 6) if low else 0.0,
+            min_usd=min(prices),
+            max_usd=max(prices),
+            abs_usd=max(prices) - min(prices),
+            pct=round(pct, 6),
+            flagged=pct > info.context.settings.spread_alert_pct,
+            max_age_seconds=(utcnow() - oldest).total_seconds(),
         )
 
     @strawberry.field(description="This coin's prices in (source, observedAt) order, the primary-key order.")

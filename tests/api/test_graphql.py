@@ -19,7 +19,7 @@ COIN_FIELDS = """
   sources { source sourceCoinId matchMethod }
   latestPrice { source priceUsd observedAt }
   latestPrices { source priceUsd }
-  spread { sources minUsd maxUsd absUsd pct }
+  spread { sources minUsd maxUsd absUsd pct flagged }
 """
 
 
@@ -32,7 +32,14 @@ def test_coin_with_sources_latest_prices_and_spread(client: ApiClient, market: M
     # Both sources observed at 02:00: the tie goes to the later source name, consistently everywhere.
     assert coin["latestPrice"] == {"source": "csv", "priceUsd": 120.0, "observedAt": "2024-01-01T02:00:00+00:00"}
     assert coin["latestPrices"] == [{"source": "coingecko", "priceUsd": 119.0}, {"source": "csv", "priceUsd": 120.0}]
-    assert coin["spread"] == {"sources": 2, "minUsd": 119.0, "maxUsd": 120.0, "absUsd": 1.0, "pct": 0.840336}
+    assert coin["spread"] == {
+        "sources": 2,
+        "minUsd": 119.0,
+        "maxUsd": 120.0,
+        "absUsd": 1.0,
+        "pct": 0.83682,
+        "flagged": False,
+    }  # fmt: skip  (max - min) / median = 1 / 119.5
     assert data(client, '{ coin(canonicalId: "nope") { symbol } }')["coin"] is None
     latest = data(client, '{ coin(canonicalId: "bitcoin") { latestPrice(source: COINGECKO) { priceUsd } } }')
     assert latest["coin"]["latestPrice"] == {"priceUsd": 119.0}
