@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: help uv install run ingest migrate test pytest lint format typecheck imports check bench clean
+.PHONY: help uv install run api sources ingest migrate test pytest lint format typecheck imports check bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -17,8 +17,14 @@ uv:  ## install uv when it is missing
 install: uv  ## create .venv from uv.lock (dev tools included)
 	$(UV) sync --frozen
 
-run: install migrate  ## install, migrate the embedded SQLite database, run the first ingest
-	$(UV) run coinflow ingest --source csv
+run: install migrate  ## install, migrate the embedded SQLite database, ingest every source (APIs replayed offline)
+	$(UV) run coinflow ingest --source all --offline
+
+api: install migrate  ## serve the GraphQL + REST query service on http://127.0.0.1:8000
+	$(UV) run coinflow api
+
+sources: install  ## serve recorded CoinGecko/CoinPaprika responses on http://127.0.0.1:8765 (SCENARIO=clean)
+	$(UV) run coinflow sources serve --scenario $(or $(SCENARIO),clean)
 
 ingest:  ## run the ingest flow again (SOURCE=csv FILE=path to choose)
 	$(UV) run coinflow ingest --source $(or $(SOURCE),csv) $(if $(FILE),--file $(FILE))
@@ -47,8 +53,9 @@ imports:  ## the import-linter contracts of the design
 
 check: lint typecheck imports  ## every static check CI runs
 
-bench: install  ## the load-step benchmark (PostgreSQL and SQLite, 1M rows)
+bench: install  ## the load-step benchmark (PostgreSQL and SQLite, 1M rows) and the identity report
 	$(UV) run python bench/load_prices.py
+	$(UV) run python bench/identity_report.py
 
 clean:  ## remove the embedded database and caches
 	rm -rf data/coinflow.db data/coinflow.db-* .pytest_cache .mypy_cache .ruff_cache

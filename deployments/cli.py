@@ -2,6 +2,7 @@
 
 import json
 import sys
+from contextlib import nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
@@ -72,29 +73,40 @@ def ingest(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")
     ] = False,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline",
+            help="Replay recorded CoinGecko/CoinPaprika responses from a local source server started for "
+            "this run (no network needed).",
+        ),
+    ] = False,
 ) -> None:
     """Run the ingest flow for SOURCE and print what each run loaded.
 
     ``all`` runs the CSV file(s), CoinGecko and CoinPaprika, each in its own run: one failing does
     not stop the others. The API base URLs come from COINFLOW_COINGECKO_BASE_URL /
-    COINFLOW_COINPAPRIKA_BASE_URL (point them at `coinflow sources serve` to work offline).
+    COINFLOW_COINPAPRIKA_BASE_URL; --offline points them at a replay server for this run (as
+    `coinflow sources serve` does for a longer-lived one).
 
     Exit codes: 0 all runs succeeded, 1 a run failed, 2 bad input (missing or non-CSV file, unknown
     layout, undeterminable coin or day/month order, a file refused whole).
     """
+    from deployments.source_server.offline import offline_sources
     from flows.ingest import ingest as ingest_flow
     from models.migrate import upgrade
     from models.settings import get_settings
 
     upgrade(get_settings().database_url)
-    state = ingest_flow(
-        source=source.value,
-        file=str(file) if file else None,
-        csv_format=csv_format,
-        csv_mapping=str(mapping) if mapping else None,
-        coin=coin,
-        return_state=True,
-    )
+    with offline_sources() if offline else nullcontext():
+        state = ingest_flow(
+            source=source.value,
+            file=str(file) if file else None,
+            csv_format=csv_format,
+            csv_mapping=str(mapping) if mapping else None,
+            coin=coin,
+            return_state=True,
+        )
     outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, BaseException):
         err.print(f"error: ingest flow crashed: {outcome}", markup=False)

@@ -8,9 +8,13 @@ CREATE DATABASE coinflow OWNER coinflow_etl;
 CREATE DATABASE prefect OWNER prefect;
 
 \connect coinflow
--- Read-only API role: may read every table coinflow_etl creates now or later, nothing else.
+-- Read-only API role: may read every table coinflow_etl creates now or later (the migrations run
+-- after this), nothing else. For a database that already has tables, run readonly_role.sql instead.
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+GRANT CREATE, USAGE ON SCHEMA public TO coinflow_etl;
+GRANT CONNECT ON DATABASE coinflow TO coinflow_api;
 GRANT USAGE ON SCHEMA public TO coinflow_api;
 ALTER DEFAULT PRIVILEGES FOR ROLE coinflow_etl IN SCHEMA public GRANT SELECT ON TABLES TO coinflow_api;
+-- Every transaction of the API role is read-only; a runaway query is cut off.
 ALTER ROLE coinflow_api SET default_transaction_read_only = on;
-GRANT CREATE ON SCHEMA public TO coinflow_etl;
+ALTER ROLE coinflow_api SET statement_timeout = '10s';
