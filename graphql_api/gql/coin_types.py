@@ -15,13 +15,11 @@ from graphql_api.paging import page_request
 from graphql_api.queries.prices import (
     PRICE_CURSOR,
     PRICE_KEY_TYPES,
-    SERIES_MAX_POINTS,
-    Interval,
     PriceFilter,
-    SeriesRequest,
     count_prices,
     price_key,
 )
+from graphql_api.queries.series import SERIES_MAX_POINTS, Interval, SeriesColumns, SeriesRequest
 from models.columns import as_utc, utcnow
 from models.spread import spread_pct
 
@@ -135,12 +133,6 @@ class Series:
     volume_24h_usd: FloatColumn
 
 
-def _epoch(value: Any) -> int:
-    if isinstance(value, str):  # SQLite buckets come back as text
-        value = datetime.fromisoformat(value)
-    return int(as_utc(value).timestamp())
-
-
 @strawberry.type(description="One real-world asset, with its ids at each source.")
 class Coin:
     """A canonical coin."""
@@ -237,17 +229,17 @@ class Coin:
     ) -> Series:
         """Series points (batched across the coins of the page)."""
         request = SeriesRequest(source=source.value, start=from_, end=to, interval=Interval(interval.value))
-        rows = await info.context.loaders.series.load((self.id, request))
-        if len(rows) > SERIES_MAX_POINTS:
+        columns: SeriesColumns = await info.context.loaders.series.load((self.id, request))
+        if len(columns.timestamps) > SERIES_MAX_POINTS:
             raise BadInputError(
                 "interval", f"more than {SERIES_MAX_POINTS} points; narrow from/to or choose HOUR or DAY"
             )
         return Series(
             source=source.value,
             interval=interval,
-            points=len(rows),
-            timestamps=[_epoch(row.ts) for row in rows],  # type: ignore[arg-type]
-            price_usd=[row.price_usd for row in rows],  # type: ignore[arg-type]
-            market_cap_usd=[row.market_cap_usd for row in rows],  # type: ignore[arg-type]
-            volume_24h_usd=[row.volume_24h_usd for row in rows],  # type: ignore[arg-type]
+            points=len(columns.timestamps),
+            timestamps=IntColumn(columns.timestamps),
+            price_usd=FloatColumn(columns.price_usd),
+            market_cap_usd=FloatColumn(columns.market_cap_usd),
+            volume_24h_usd=FloatColumn(columns.volume_24h_usd),
         )

@@ -9,7 +9,8 @@ from strawberry.dataloader import DataLoader
 
 from graphql_api.paging import Page, PageRequest
 from graphql_api.queries.coins import coins_by_ids, latest_by_coin, sources_by_coin
-from graphql_api.queries.prices import PriceFilter, SeriesRequest, pages_per_coin, series_per_coin
+from graphql_api.queries.prices import PriceFilter, pages_per_coin
+from graphql_api.queries.series import SeriesColumns, SeriesRequest, series_per_coin
 from graphql_api.queries.tables import raw_records
 
 if TYPE_CHECKING:
@@ -63,13 +64,13 @@ class Loaders:
         found = await self._context.run(query)
         return [found[key] for key in keys]
 
-    async def _load_series(self, keys: list[tuple[int, SeriesRequest]]) -> list[list[Any]]:
-        def query(conn: Connection) -> dict[tuple[int, SeriesRequest], list[Any]]:
+    async def _load_series(self, keys: list[tuple[int, SeriesRequest]]) -> list[SeriesColumns]:
+        def query(conn: Connection) -> dict[tuple[int, SeriesRequest], SeriesColumns]:
             points = {}
             for request, coin_ids in _grouped(keys).items():
                 per_coin = series_per_coin(conn, coin_ids, request)
                 for coin_id in coin_ids:
-                    points[(coin_id, request)] = per_coin.get(coin_id, [])
+                    points[(coin_id, request)] = per_coin.get(coin_id) or SeriesColumns()
             return points
 
         found = await self._context.run(query)

@@ -6,7 +6,7 @@ from typing import NewType
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
-from graphql_api.queries.prices import Interval
+from graphql_api.queries.series import Interval
 
 # Whole arrays as ONE scalar: graphql-core then serializes a series in one call instead of
 # completing thousands of list items one by one (the point of the columnar series).

@@ -1,10 +1,9 @@
-"""Prices: filtered keyset pages in primary-key order, batched per-coin pages, latest per source, series."""
+"""Prices: filtered keyset pages in primary-key order, batched per-coin pages, latest per source."""
 
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import (
@@ -28,7 +27,6 @@ from graphql_api.queries.tables import coin_sources, coins, prices
 PRICE_CURSOR = "p"
 PRICE_KEY_TYPES = (int, str, datetime)
 KEY = (prices.c.coin_id, prices.c.source, prices.c.observed_at)
-SERIES_MAX_POINTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -168,70 +166,3 @@ def latest_per_source(conn: Connection, coin_ids: Sequence[int]) -> list[Any]:
     """The latest price of each (coin, source) of ``coin_ids``, in one statement."""
     statement = latest_statement(coin_ids).order_by(prices.c.coin_id, prices.c.source)
     return list(conn.execute(statement))
-
-
-class Interval(Enum):
-    """Bucket width of a series: every observation, or one averaged point per hour or day."""
-
-    RAW = "raw"
-    HOUR = "hour"
-    DAY = "day"
-
-
-@dataclass(frozen=True)
-class SeriesRequest:
-    """One source's series over a time range at an interval."""
-
-    source: str
-    start: datetime | None
-    end: datetime | None
-    interval: Interval
-
-
-def series_per_coin(conn: Connection, coin_ids: Sequence[int], request: SeriesRequest) -> dict[int, list[Any]]:
-    """Each coin's (ts, price, market cap, volume) points, oldest first, in ONE statement.
-
-    Rows are capped at SERIES_MAX_POINTS + 1 per coin so the caller can refuse oversized series.
-    """
-    f = PriceFilter(source=request.source, start=request.start, end=request.end)
-    conditions = [prices.c.coin_id.in_(coin_ids), *price_conditions(f)]
-    if request.interval is Interval.RAW:
-        bucket: ColumnElement[Any] = prices.c.observed_at
-        point = select(
-            prices.c.coin_id,
-            bucket.label("ts"),
-            prices.c.price_usd,
-            prices.c.market_cap_usd,
-            prices.c.volume_24h_usd,
-        ).where(*conditions)
-    else:
-        bucket = _bucket(conn.dialect.name, request.interval)
-        point = (
-            select(
-                prices.c.coin_id,
-                bucket.label("ts"),
-                func.avg(prices.c.price_usd).label("price_usd"),
-                func.avg(prices.c.market_cap_usd).label("market_cap_usd"),
-                func.avg(prices.c.volume_24h_usd).label("volume_24h_usd"),
-            )
-            .where(*conditions)
-            .group_by(prices.c.coin_id, bucket)
-        )
-    points = point.subquery("points")
-    numbered = select(
-        points, func.row_number().over(partition_by=points.c.coin_id, order_by=points.c.ts).label("rn")
-    ).subquery("numbered")
-    statement = (
-        select(numbered).where(numbered.c.rn <= SERIES_MAX_POINTS + 1).order_by(numbered.c.coin_id, numbered.c.ts)
-    )
-    grouped: dict[int, list[Any]] = defaultdict(list)
-    for row in conn.execute(statement):
-        grouped[row.coin_id].append(row)
-    return grouped
-
-
-def _bucket(dialect: str, interval: Interval) -> ColumnElement[Any]:
-    if dialect == "postgresql":
-        return func.date_trunc(interval.value, func.timezone("UTC", prices.c.observed_at))
-    pattern = "%Y-%m-%d %H:00:00" if interval is Interval.HOUR else "%Y-%m-%d 00:00:00"
-    return func.strftime(pattern, prices.c.observed_at)

@@ -25,3 +25,7 @@ CREATE OR REPLACE FUNCTION coins_series(c coins, src text, since timestamptz) RE
            array_agg(volume_24h_usd ORDER BY observed_at)
     FROM prices WHERE coin_id = c.id AND source = src AND observed_at >= since
 $$ LANGUAGE sql STABLE;
+
+-- prices.coin_id has no foreign key (the load step checks orphans set-wise, see models/load.py):
+-- a smart comment declares the relation so PostGraphile exposes coins.pricesByCoinId.
+COMMENT ON TABLE prices IS E'@foreignKey (coin_id) references coins (id)';
