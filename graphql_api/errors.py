@@ -17,6 +17,13 @@ class BadInputError(ValueError):
         self.parameter = parameter
 
 
+class BadValueError(ValueError):
+    """A client value a GraphQL scalar cannot parse; its message is safe to show.
+
+    graphql-core reports it with the location of the argument or variable that carried the value.
+    """
+
+
 def _describe(error: dict[str, Any]) -> str:
     location = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")]
     return f"{'.'.join(location) or 'request'}: {error.get('msg', 'invalid value')}"

@@ -1,11 +1,13 @@
 """Scalars and enums shared by the schema's domains."""
 
+from datetime import datetime
 from enum import Enum
 from typing import NewType
 
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
+from graphql_api.errors import BadValueError
 from graphql_api.queries.series import Interval
 
 # Whole arrays as ONE scalar: graphql-core then serializes a series in one call instead of
@@ -18,7 +20,27 @@ def _identity(value: object) -> object:
     return value
 
 
+def parse_datetime(value: object) -> datetime:
+    """An ISO 8601 date-time (``Z`` or an offset; naive is UTC), or an error a client can act on.
+
+    graphql-core reports it with the argument's location; Strawberry's default parser would leak the
+    underlying parser's exception text (``invalid literal for int() with base 10: b'nope'``).
+    """
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    raise BadValueError("expected an ISO 8601 date-time such as 2024-01-01T00:00:00Z")
+
+
 SCALAR_MAP: dict[object, ScalarDefinition] = {
+    datetime: strawberry.scalar(
+        name="DateTime",
+        description="An ISO 8601 date-time; without an offset it is taken as UTC.",
+        serialize=datetime.isoformat,
+        parse_value=parse_datetime,
+    ),
     FloatColumn: strawberry.scalar(
         name="FloatColumn",
         description="An array of numbers (null where a value is missing), one per series point.",

@@ -18,7 +18,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from graphql_api.errors import BadInputError
+from graphql_api.errors import BadInputError, BadValueError
 from graphql_api.gql.coin_queries import CoinQuery
 from graphql_api.gql.cost import QueryCostLimiter
 from graphql_api.gql.market_stats import MarketQuery
@@ -34,7 +34,7 @@ MASKED_MESSAGE = "Unexpected error; quote the X-Request-ID response header when 
 def is_unexpected(error: GraphQLError) -> bool:
     """Errors raised by our code that are not a client's bad input (those get masked)."""
     original = error.original_error
-    return original is not None and not isinstance(original, BadInputError | GraphQLError)
+    return original is not None and not isinstance(original, BadInputError | BadValueError | GraphQLError)
 
 
 class LoggedSchema(strawberry.Schema):

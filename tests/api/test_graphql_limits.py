@@ -35,6 +35,18 @@ TOKEN_BOMB = '{ coin(canonicalId: "bitcoin") { ' + "symbol " * 2100 + "} }"
         ),
         ('{ coins(after: "garbage") { nodes { symbol } } }', {}, "after: malformed cursor"),
         ("{ coins(first: 1, last: 1) { nodes { symbol } } }", {}, "first: give first or last, not both"),
+        (
+            '{ prices(from: "2024-13-45") { nodes { priceUsd } } }',
+            {},
+            "Expected value of type 'DateTime', but encountered error "
+            "'expected an ISO 8601 date-time such as 2024-01-01T00:00:00Z'; found: \"2024-13-45\".",
+        ),
+        (
+            "query($t: DateTime) { prices(to: $t) { nodes { priceUsd } } }",
+            {"t": "yesterday"},
+            "Variable '$t' has invalid value: Expected value of type 'DateTime', but encountered error "
+            "'expected an ISO 8601 date-time such as 2024-01-01T00:00:00Z'; found: 'yesterday'.",
+        ),
     ],
 )
 def test_rejected_with_a_clear_message(
