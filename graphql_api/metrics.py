@@ -1,5 +1,6 @@
 """Prometheus metrics of one app: HTTP traffic, GraphQL operations, the response cache and ETL gauges."""
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -45,11 +46,41 @@ class EtlCollector(Collector):
         yield from (last_success, rows, rejected)
 
 
+_OPERATION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+MAX_OPERATION_LABELS = 100
+
+
+class OperationLabels:
+    """Bounded label values for client-chosen operation names (each label value is a time series).
+
+    The first ``limit`` distinct well-formed names are kept; later new names count as ``other`` and
+    unnamed or malformed ones as ``anonymous``, so a client inventing names cannot grow /metrics.
+    """
+
+    def __init__(self, limit: int = MAX_OPERATION_LABELS) -> None:
+        self._limit = limit
+        self._seen: set[str] = set()
+        self._lock = Lock()
+
+    def __call__(self, name: str | None) -> str:
+        """The label value for operation ``name``."""
+        if not name or not _OPERATION_NAME.match(name):
+            return "anonymous"
+        if name in self._seen:
+            return name
+        with self._lock:
+            if len(self._seen) < self._limit:
+                self._seen.add(name)
+                return name
+        return "other"
+
+
 @dataclass
 class ApiMetrics:
     """The metrics of one app instance, on their own registry (several apps can live in one process)."""
 
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    operation_label: OperationLabels = field(default_factory=OperationLabels)
 
     def __post_init__(self) -> None:
         self.requests = Counter(

@@ -5,7 +5,6 @@ committed load) is unchanged is answered from memory: dashboards polling one que
 SELECT each, and a load makes every cached answer unreachable at once.
 """
 
-import re
 from typing import Any
 
 import orjson
@@ -21,8 +20,6 @@ from graphql_api.gql.schema import build_schema
 from graphql_api.metrics import ApiMetrics
 from graphql_api.queries.runs import read_data_version
 from models.settings import Settings
-
-_OPERATION_LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
 class CachingGraphQLRouter(GraphQLRouter[Context, None]):
@@ -48,7 +45,7 @@ class CachingGraphQLRouter(GraphQLRouter[Context, None]):
     ) -> ExecutionResult:
         """Execute one operation, or answer it from the cache."""
         name = request_data.operation_name
-        label = name if name and _OPERATION_LABEL.match(name) else "anonymous"
+        label = self.metrics.operation_label(name)
         self.metrics.graphql_operations.labels(label).inc()
         key = None
         if self.cache is not None and request_data.query:

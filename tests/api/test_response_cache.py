@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
+from graphql_api.metrics import MAX_OPERATION_LABELS
 from tests.api.conftest import ApiClient, gql
 from tests.api.market_fixture import HOURS, Market, add_prices
 
@@ -56,3 +57,15 @@ def test_metrics_count_requests_operations_and_etl(client: ApiClient, market: Ma
     assert 'coinflow_etl_rejected_records{source="csv"} 1.0' in text
     assert re.search(r'^coinflow_etl_last_success_timestamp_seconds\{source="csv"\} \d', text, re.MULTILINE)
     assert 'coinflow_etl_last_success_timestamp_seconds{source="coingecko"}' not in text
+
+
+def test_operation_names_cannot_grow_the_metrics_without_bound(client: ApiClient, market: Market) -> None:
+    for n in range(MAX_OPERATION_LABELS + 5):
+        body = {"query": f"query Op{n} {{ coins(first: 1) {{ nodes {{ symbol }} }} }}", "operationName": f"Op{n}"}
+        assert client.post("/graphql", json=body).status_code == 200
+    text = client.get("/metrics").text
+    labels = re.findall(r'^coinflow_graphql_operations_total\{operation="([^"]+)"\} (\S+)$', text, re.MULTILINE)
+    counts = dict(labels)
+    assert len(counts) == MAX_OPERATION_LABELS + 1
+    assert counts["Op0"] == "1.0" and counts[f"Op{MAX_OPERATION_LABELS - 1}"] == "1.0"
+    assert counts["other"] == "5.0"
