@@ -4,8 +4,9 @@ Loads 500 coins x 2 sources x 1,000 hourly timestamps (1,000,000 prices) into a 
 through the pipeline's load step, serves it with `coinflow api` (uvicorn, one process) twice — response
 cache off ("cold") and on ("warm") — and drives each case with wrk on loopback (32 connections, 10 s).
 Prints req/s, p50/p99 under load, single-client median latency and SQL statements per request.
-With PostGraphile installed (`cd bench/api/postgraphile && npm ci`, pinned by package-lock.json), it is measured on the same
-database and queries (bench-only computed columns in functions.sql) and the ratios are printed.
+With PostGraphile installed (`cd bench/api/postgraphile && npm ci`, pinned by package-lock.json), it is
+measured on the same database and queries (bench-only computed columns in functions.sql) and the ratios
+are printed.
 The scratch database is dropped at the end.
 """
 
