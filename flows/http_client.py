@@ -2,7 +2,7 @@
 
 One place decides the base URL per source, timeouts, the User-Agent, how a key is sent (CoinGecko
 demo and pro keys use different headers *and* hosts; CoinPaprika sends the raw key, optionally with a
-scheme), the per-source request quota (pyrate-limiter), and which failures can succeed later.
+scheme), the per-source request quota (``request_quota``), and which failures can succeed later.
 Keys travel only in headers, so no URL, log line, raw payload or error text ever carries one.
 """
 
@@ -11,12 +11,11 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 import httpx  # noqa: TID251 - this module is the one allowed user of httpx
-from pyrate_limiter import Duration, Limiter, Rate
 
+from flows.request_quota import QuotaRate, RequestQuota, make_quota, nested_rates
 from models.settings import Settings
 
 COINGECKO = "coingecko"
@@ -67,7 +66,7 @@ class SourceClient:
 
     source: str
     http: httpx.Client
-    limiter: Limiter
+    quota: RequestQuota
 
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """GET ``path`` under the source's base URL and return the decoded JSON body.
@@ -77,9 +76,7 @@ class SourceClient:
             SourceError: any other non-2xx status (400/401/403/404...): retrying cannot help.
             PayloadError: a 2xx whose body is not JSON.
         """
-        if not self.limiter.try_acquire(self.source, blocking=False):
-            log.info("%s: request quota reached, waiting for a slot before %s", self.source, path)
-            self.limiter.try_acquire(self.source, blocking=True)
+        self.quota.acquire(path)
         try:
             response = self.http.get(path, params=params)
         except httpx.TimeoutException as error:
@@ -101,15 +98,14 @@ def make_client(source: str, settings: Settings) -> SourceClient:
         base_url = settings.coingecko_base_url or _HOSTS[(COINGECKO, plan)]
         if settings.coingecko_api_key is not None:
             headers[_COINGECKO_KEY_HEADERS[plan]] = settings.coingecko_api_key.get_secret_value()
-        rate = Rate(settings.coingecko_requests_per_minute or _COINGECKO_DEFAULT_RPM[plan], Duration.MINUTE)
-        rates = [rate]
+        rates = [QuotaRate(settings.coingecko_requests_per_minute or _COINGECKO_DEFAULT_RPM[plan], 60)]
     elif source == COINPAPRIKA:
         key = settings.coinpaprika_api_key
         base_url = settings.coinpaprika_base_url or _HOSTS[(COINPAPRIKA, "key" if key else "keyless")]
         if key is not None:
             scheme = settings.coinpaprika_auth_scheme.strip()
             headers["Authorization"] = f"{scheme} {key.get_secret_value()}".strip()
-        rates = _nested_rates(settings.coinpaprika_requests_per_second, settings.coinpaprika_requests_per_minute)
+        rates = nested_rates(settings.coinpaprika_requests_per_second, settings.coinpaprika_requests_per_minute)
     else:
         raise ValueError(f"no HTTP client for source {source!r}")
     http = httpx.Client(
@@ -118,27 +114,12 @@ def make_client(source: str, settings: Settings) -> SourceClient:
         timeout=httpx.Timeout(settings.http_timeout_s),
         follow_redirects=True,
     )
-    return SourceClient(source, http, _limiter(source, tuple((r.limit, r.interval) for r in rates)))
-
-
-def _nested_rates(per_second: int, per_minute: int) -> list[Rate]:
-    """Per-second and per-minute caps, keeping only those that bind (pyrate wants them nested)."""
-    if per_minute <= per_second:
-        return [Rate(per_minute, Duration.MINUTE)]
-    if per_minute >= per_second * 60:
-        return [Rate(per_second, Duration.SECOND)]
-    return [Rate(per_second, Duration.SECOND), Rate(per_minute, Duration.MINUTE)]
+    return SourceClient(source, http, make_quota(source, rates, settings.request_quota_scope))
 
 
 def coingecko_plan(settings: Settings) -> str:
     """``keyless`` without a key, else the plan the key belongs to (``demo`` or ``pro``)."""
     return "keyless" if settings.coingecko_api_key is None else settings.coingecko_key_plan
-
-
-@lru_cache
-def _limiter(source: str, rates: tuple[tuple[int, int], ...]) -> Limiter:
-    # One limiter per source and quota per process: every task of the source shares the same bucket.
-    return Limiter([Rate(limit, interval) for limit, interval in rates])
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     coingecko_requests_per_minute: int | None = Field(
         default=None, ge=1, description="CoinGecko request quota; default 10 keyless, 30 demo, 500 pro"
     )
+    request_quota_scope: Literal["process", "prefect"] = Field(
+        default="process",
+        description="Who shares a source's request quota: this process, or every worker through Prefect "
+        "global concurrency limits (needs a Prefect server)",
+    )
     coinpaprika_requests_per_second: int = Field(default=10, ge=1, description="CoinPaprika global per-IP cap")
     coinpaprika_requests_per_minute: int = Field(
         default=25, ge=1, description="CoinPaprika pacing (free plan: 20,000 calls a month is about 27/min)"
