@@ -12,14 +12,13 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
-    column,
     func,
     literal,
     or_,
     select,
     true,
-    values,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from graphql_api.paging import Page, PageRequest, keyset_conditions, keyset_order, shape_page
 from graphql_api.queries.tables import coin_sources, coins, prices
@@ -104,13 +103,15 @@ def count_prices(conn: Connection, f: PriceFilter) -> int:
 def pages_per_coin(conn: Connection, coin_ids: Sequence[int], f: PriceFilter, request: PageRequest) -> dict[int, Page]:
     """The same page of prices for each coin, in ONE statement whatever the number of coins.
 
-    PostgreSQL: a LATERAL subquery per coin walks the primary-key index (``LIMIT size+1`` each).
+    PostgreSQL: a LATERAL subquery per coin walks the primary-key index (``LIMIT size+1`` each); the
+    coin ids are one array parameter (``unnest``), so SQLAlchemy's compiled-statement cache hits
+    (a VALUES list of literal rows was compiled anew for every request: ~2 ms of 6).
     SQLite (no LATERAL): a window function numbers each coin's rows.
     """
     conditions = [*price_conditions(f), *keyset_conditions(KEY, request, False)]
     order = keyset_order(KEY, request, False)
     if conn.dialect.name == "postgresql":
-        ids = values(column("cid", Integer), name="ids").data([(coin_id,) for coin_id in coin_ids])
+        ids = func.unnest(literal(list(coin_ids), ARRAY(Integer))).table_valued("cid").render_derived(name="ids")
         per_coin = (
             select(prices)
             .where(prices.c.coin_id == ids.c.cid, *conditions)
