@@ -5,8 +5,11 @@ Two scopes, chosen by ``COINFLOW_REQUEST_QUOTA_SCOPE``:
 - ``process`` (default; the embedded run, tests): a pyrate-limiter bucket per source in this process.
 - ``prefect``: Prefect global concurrency limits used as rate limits (``prefect.concurrency.sync.rate_limit``),
   held by the Prefect server, so every worker process on every machine draws from the same quota.
-  The limits (``coinflow-<source>-per-second`` / ``-per-minute``) are created or corrected to the
-  settings when a client is made; operators see and can tune them under Concurrency in the Prefect UI.
+  The limits (``coinflow-<source>-per-second`` / ``-per-minute``) are created, or corrected to the
+  settings, when a client is made: the settings are the source of truth, and the Prefect UI shows the
+  limits and their use under Concurrency.
+
+A wait for a slot is logged on the task run (the fetch task), so it shows in the Prefect UI.
 
 A rate of N requests per interval becomes a limit of N slots decaying at N/interval slots per second:
 a burst of N, then one request every interval/N.
@@ -16,10 +19,12 @@ import logging
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
+from prefect import get_run_logger
 from prefect.client.orchestration import get_client
 from prefect.concurrency.sync import rate_limit
+from prefect.exceptions import MissingContextError
 from pyrate_limiter import Duration, Limiter, Rate
 
 log = logging.getLogger(__name__)
@@ -72,7 +77,7 @@ class ProcessQuota:
     def acquire(self, what: str) -> None:
         """Take a slot, waiting (and saying so in the task log) when the quota is used up."""
         if not self.limiter.try_acquire(self.source, blocking=False):
-            log.info("%s: request quota reached, waiting for a slot before %s", self.source, what)
+            _logger().info("%s: request quota reached, waiting for a slot before %s", self.source, what)
             self.limiter.try_acquire(self.source, blocking=True)
 
 
@@ -107,4 +112,12 @@ class PrefectQuota:
         rate_limit(list(self.names), occupy=1, strict=True)
         waited = time.monotonic() - started
         if waited > _WAIT_WORTH_LOGGING_S:
-            log.info("%s: waited %.1f s for the shared request quota before %s", self.source, waited, what)
+            _logger().info("%s: waited %.1f s for the shared request quota before %s", self.source, waited, what)
+
+
+def _logger() -> Any:
+    """The task run's logger inside a Prefect run (the wait shows in the UI), else this module's."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return log
