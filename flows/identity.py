@@ -139,12 +139,17 @@ def decide(
 def resolve_coins(engine: Engine, source: str, declared: Iterable[DeclaredCoin], new_method: str) -> dict[str, int]:
     """Map every declared coin of ``source`` to a coin id, creating or matching as the rules say.
 
-    One transaction: read all mappings once, decide in memory, create the new coins and mappings
-    with executemany, apply override moves. Returns source coin id -> coin id for all declared coins.
+    One transaction: when every declared coin is already mapped and no override moves one, only
+    their own mappings are read (by key); otherwise read all mappings once, decide in memory, create
+    the new coins and mappings with executemany, apply override moves. Returns source coin id -> coin
+    id for all declared coins.
     """
     declared = list(declared)
     overrides = read_overrides(get_settings().coin_overrides_file)
     with engine.begin() as conn:
+        settled = _settled(conn, source, declared, overrides)
+        if settled is not None:
+            return settled
         mappings = read_mappings(conn)
         decisions = decide(source, declared, mappings, overrides, new_method)
         if decisions:
@@ -153,6 +158,24 @@ def resolve_coins(engine: Engine, source: str, declared: Iterable[DeclaredCoin],
             mappings = read_mappings(conn)
     current = {m.source_coin_id: m.coin_id for m in mappings if m.source == source}
     return {coin.source_coin_id: current[coin.source_coin_id] for coin in declared}
+
+
+def _settled(
+    conn: Connection, source: str, declared: list[DeclaredCoin], overrides: dict[tuple[str, str], str]
+) -> dict[str, int] | None:
+    """The coin ids when every declared coin is already mapped and no override moves one, else None.
+
+    The rules decide nothing for such coins (see :func:`decide`), so reading only their own mappings
+    by key answers the same as reading them all: the common case of every run after the first.
+    """
+    ids = [coin.source_coin_id for coin in declared]
+    known = {m.source_coin_id: m for m in read_mappings(conn, source, ids)}
+    for coin_id in ids:
+        mapping = known.get(coin_id)
+        override = overrides.get((source, coin_id))
+        if mapping is None or (override and override != mapping.canonical_id):
+            return None
+    return {coin_id: known[coin_id].coin_id for coin_id in ids}
 
 
 def _apply(conn: Connection, source: str, decisions: list[Decision], mappings: list[CoinMapping]) -> None:

@@ -16,6 +16,7 @@ from models.market import Coin, CoinIdentityChange, CoinSource, Price
 # Methods by which a source id joined a coin another source founded (see flows/identity.py);
 # any other method (csv-declared, source-id, ambiguous) means the source id founded its own coin.
 CROSS_SOURCE_METHODS = ("override", "contract", "symbol+name")
+_IN_LIST_MAX = 5000  # ids per IN list: well under SQLite's bound on parameters
 
 
 @dataclass(frozen=True)
@@ -49,21 +50,29 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "coin"
 
 
-def read_mappings(conn: Connection) -> list[CoinMapping]:
-    """Every source-id mapping with its coin's canonical id (one query)."""
-    rows = conn.execute(
-        select(
-            col(CoinSource.source),
-            col(CoinSource.source_coin_id),
-            col(CoinSource.coin_id),
-            col(Coin.canonical_id),
-            col(CoinSource.symbol),
-            col(CoinSource.name),
-            CoinSource.__table__.c.platforms,  # type: ignore[attr-defined]
-            col(CoinSource.match_method),
-        ).join(Coin, col(Coin.id) == col(CoinSource.coin_id))
-    )
-    return [CoinMapping(*row) for row in rows]
+def read_mappings(
+    conn: Connection, source: str | None = None, source_coin_ids: list[str] | None = None
+) -> list[CoinMapping]:
+    """Every source-id mapping with its coin's canonical id (one query), or only ``source``'s ``source_coin_ids``."""
+    query = select(
+        col(CoinSource.source),
+        col(CoinSource.source_coin_id),
+        col(CoinSource.coin_id),
+        col(Coin.canonical_id),
+        col(CoinSource.symbol),
+        col(CoinSource.name),
+        CoinSource.__table__.c.platforms,  # type: ignore[attr-defined]
+        col(CoinSource.match_method),
+    ).join(Coin, col(Coin.id) == col(CoinSource.coin_id))
+    if source is None:
+        return [CoinMapping(*row) for row in conn.execute(query)]
+    mappings: list[CoinMapping] = []
+    wanted = sorted(set(source_coin_ids or ()))
+    for start in range(0, len(wanted), _IN_LIST_MAX):  # bounded IN lists, on the (source, source id) key
+        part = wanted[start : start + _IN_LIST_MAX]
+        rows = conn.execute(query.where(col(CoinSource.source) == source, col(CoinSource.source_coin_id).in_(part)))
+        mappings.extend(CoinMapping(*row) for row in rows)
+    return mappings
 
 
 def read_canonical_ids(conn: Connection) -> dict[str, int]:
@@ -78,8 +87,8 @@ def create_coins(conn: Connection, coins: list[dict[str, str]]) -> dict[str, int
     conn.execute(insert(Coin), coins)
     wanted = [coin["canonical_id"] for coin in coins]
     ids: dict[str, int] = {}
-    for start in range(0, len(wanted), 5000):  # bounded IN lists
-        part = wanted[start : start + 5000]
+    for start in range(0, len(wanted), _IN_LIST_MAX):  # bounded IN lists
+        part = wanted[start : start + _IN_LIST_MAX]
         ids.update(
             {
                 row.canonical_id: row.id

@@ -32,7 +32,9 @@ def split_valid(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> ValidationOu
     reasons: dict[Any, list[dict[str, str]]] = {}
     uncoercible: set[Any] = set()
     for _ in range(_MAX_PASSES):
-        new_uncoercible = _collect(schema, frame.drop(index=list(uncoercible)), reasons)
+        passed, new_uncoercible = _collect(schema, frame.drop(index=list(uncoercible)), reasons)
+        if passed is not None and not reasons:
+            return ValidationOutcome(passed, reasons)  # every row passed at once: no second validation
         if not new_uncoercible:
             break
         uncoercible |= new_uncoercible
@@ -40,11 +42,15 @@ def split_valid(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> ValidationOu
     return ValidationOutcome(valid, reasons)
 
 
-def _collect(schema: pa.DataFrameSchema, frame: pd.DataFrame, reasons: dict[Any, list[dict[str, str]]]) -> set[Any]:
-    """Validate once, add each row's failures to ``reasons``; return the rows that failed coercion."""
+def _collect(
+    schema: pa.DataFrameSchema, frame: pd.DataFrame, reasons: dict[Any, list[dict[str, str]]]
+) -> tuple[pd.DataFrame | None, set[Any]]:
+    """Validate once, add each row's failures to ``reasons``.
+
+    Returns the validated frame when every row passed (else None) and the rows that failed coercion.
+    """
     try:
-        schema.validate(frame, lazy=True)
-        return set()
+        return schema.validate(frame, lazy=True), set()
     except SchemaErrors as errors:
         cases = errors.failure_cases
     row_cases = cases[cases["index"].notna()]
@@ -59,7 +65,7 @@ def _collect(schema: pa.DataFrameSchema, frame: pd.DataFrame, reasons: dict[Any,
         # a later pass re-reports a row's failure with the coerced value: keep the first (as received)
         if not any(r["column"] == str(case.column) and r["check"] == check for r in row_reasons):
             row_reasons.append({"column": str(case.column), "check": check, "value": _text(case.failure_case)})
-    return uncoercible
+    return None, uncoercible
 
 
 def _describe(cases: pd.DataFrame) -> str:

@@ -6,6 +6,11 @@
 
     uv run python bench/sources/bench_sources.py [--database-url postgresql+psycopg2://...] [--coins 500]
 
+Flows run against a temporary Prefect server on SQLite (``prefect_test_harness``), or against the
+server ``PREFECT_API_URL`` names when it is set. On the temporary server the next flow run waits
+(503 "database is locked", client backoff) while the server records the last run's ~2,500 task
+runs: ~60 s of a 90 s nothing-new run at 500 coins, ~0 s on a Prefect server backed by PostgreSQL.
+
 Data is generated into a temp folder with data/sources/generate.py (same shapes as the committed set).
 """
 
@@ -16,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -85,13 +91,15 @@ def _configure(database_url: str, server_url: str, data: Path) -> None:
 
 
 def _measure(database_url: str, book: Any) -> None:
+    from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
     from flows.ingest import ingest
     from models.migrate import upgrade
 
     upgrade(database_url)
-    with prefect_test_harness(server_startup_timeout=120):
+    server = nullcontext() if PREFECT_API_URL.value() else prefect_test_harness(server_startup_timeout=120)
+    with server:
         for label in ("first run", "incremental run (nothing new)"):
             book.clear()
             totals: dict[str, int] = {"read": 0, "landed": 0, "inserted": 0, "updated": 0}
