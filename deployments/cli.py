@@ -174,12 +174,17 @@ def sources_serve(
 def api(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes (one core each); /metrics sums them all.")] = 1,
 ) -> None:
     """Serve the GraphQL and REST query service with uvicorn (read-only over COINFLOW_DATABASE_URL,
     or COINFLOW_API_DATABASE_URL when set)."""
     import uvicorn
 
-    uvicorn.run("graphql_api.app:create_app", factory=True, host=host, port=port, access_log=False)
+    from graphql_api.metrics import prepare_multiprocess_metrics
+
+    if workers > 1:
+        prepare_multiprocess_metrics()
+    uvicorn.run("graphql_api.app:create_app", factory=True, host=host, port=port, access_log=False, workers=workers)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,17 @@
 """Prometheus metrics of one app: HTTP traffic, GraphQL operations, the response cache and ETL gauges."""
 
+import os
 import re
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from threading import Lock
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 
@@ -48,6 +52,8 @@ class EtlCollector(Collector):
 
 _OPERATION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 MAX_OPERATION_LABELS = 100
+MULTIPROC_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+_MULTIPROC_FILE_KINDS = ("counter", "gauge", "histogram", "summary")
 
 
 class OperationLabels:
@@ -75,12 +81,29 @@ class OperationLabels:
         return "other"
 
 
+def prepare_multiprocess_metrics() -> Path:
+    """Give the worker processes an empty ``PROMETHEUS_MULTIPROC_DIR``, before they start.
+
+    The directory belongs to prometheus-client (its scrape reads every ``*.db`` there): an operator's
+    one is emptied of a previous run's metric files; without one, a temporary directory is made.
+    """
+    configured = os.environ.get(MULTIPROC_DIR_ENV)  # noqa: TID251 - prometheus-client's variable, not ours
+    folder = Path(configured) if configured else Path(tempfile.mkdtemp(prefix="coinflow-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for kind in _MULTIPROC_FILE_KINDS:  # only prometheus-client's own files: <kind>_<pid>.db
+        for stale in folder.glob(f"{kind}_*.db"):
+            stale.unlink()
+    os.environ[MULTIPROC_DIR_ENV] = str(folder)  # noqa: TID251 - inherited by the workers, read by the library
+    return folder
+
+
 @dataclass
 class ApiMetrics:
     """The metrics of one app instance, on their own registry (several apps can live in one process)."""
 
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     operation_label: OperationLabels = field(default_factory=OperationLabels)
+    _etl: EtlCollector | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.requests = Counter(
@@ -105,4 +128,20 @@ class ApiMetrics:
 
     def watch_etl(self, engine: Engine, ttl_s: float) -> None:
         """Add the ETL gauges read from ``engine``."""
-        self.registry.register(EtlCollector(engine, ttl_s))
+        self._etl = EtlCollector(engine, ttl_s)
+        self.registry.register(self._etl)
+
+    def exposition(self) -> bytes:
+        """The Prometheus text of this app, summed over every worker process when there are several.
+
+        With ``PROMETHEUS_MULTIPROC_DIR`` set (``coinflow api --workers N`` sets it), each worker
+        writes its counters and histograms there and any worker's scrape reads them all; the ETL
+        gauges come from the database, the same in every process.
+        """
+        if not os.environ.get(MULTIPROC_DIR_ENV):  # noqa: TID251 - prometheus-client's variable
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        if self._etl is not None:
+            registry.register(self._etl)
+        return generate_latest(registry)

@@ -91,15 +91,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(database_url: str, cache_size: int) -> Iterator[str]:
+def server(database_url: str, cache_size: int, workers: int = 1) -> Iterator[str]:
     port = free_port()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "COINFLOW_DATABASE_URL": database_url,
         "COINFLOW_API_RESPONSE_CACHE_SIZE": str(cache_size),
     }
+    command = [sys.executable, "-m", "deployments.cli", "api", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "deployments.cli", "api", "--host", "127.0.0.1", "--port", str(port)],
+        [*command, "--workers", str(workers)],
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -241,6 +242,7 @@ def main() -> None:
     parser.add_argument("--timestamps", type=int, default=1000)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--workers", type=int, default=1, help="coinflow api worker processes (PostGraphile: one)")
     parser.add_argument(
         "--postgraphile",
         action=argparse.BooleanOptionalAction,
@@ -284,8 +286,8 @@ def main() -> None:
             ]
         results = []
         with (
-            server(url, cache_size=0) as cold,
-            server(url, cache_size=512) as warm,
+            server(url, cache_size=0, workers=args.workers) as cold,
+            server(url, cache_size=512, workers=args.workers) as warm,
             postgraphile(url) if args.postgraphile else nullcontext("") as pgl,
         ):
             bases = {"cold": cold, "warm": warm, "postgraphile": pgl}
@@ -300,7 +302,10 @@ def main() -> None:
                 print(f"  done: {label}", flush=True)
 
     print()
-    print(f"{args.connections} connections, {args.duration} s per case, wrk -t2, one server process, loopback")
+    print(
+        f"{args.connections} connections, {args.duration} s per case, wrk -t2, loopback, "
+        f"coinflow api --workers {args.workers}, PostGraphile one node process"
+    )
     print("SQL/req: statements one request issues (0 = not measured, PostGraphile)")
     header = f"{'case':<44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'1-client ms':>12} {'SQL/req':>8} {'non-2xx':>8}"
     print(header)

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -22,12 +23,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def served(database_url: str, market: Market, engine: Engine) -> Iterator[str]:
+@contextmanager
+def serve(database_url: str, *options: str, **env_vars: str) -> Iterator[str]:
+    """``coinflow api`` on a free loopback port until the block ends; yields its base URL."""
     port = free_port()
-    env = {"COINFLOW_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"}
+    env = {"COINFLOW_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin", **env_vars}
     process = subprocess.Popen(
-        [sys.executable, "-m", "deployments.cli", "api", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "deployments.cli", "api", "--host", "127.0.0.1", "--port", str(port), *options],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -51,6 +53,12 @@ def served(database_url: str, market: Market, engine: Engine) -> Iterator[str]:
         process.wait(timeout=10)
 
 
+@pytest.fixture
+def served(database_url: str, market: Market, engine: Engine) -> Iterator[str]:
+    with serve(database_url) as base:
+        yield base
+
+
 def test_queries_over_http(served: str) -> None:
     with httpx.Client(base_url=served, timeout=10) as http:
         health = http.get("/health", headers={"X-Request-ID": "over-http"})
@@ -63,3 +71,18 @@ def test_queries_over_http(served: str) -> None:
         assert [row["price_usd"] for row in data["data"]] == [10.0, 9.0]
         assert data["next_cursor"] is not None
         assert http.get("/docs").status_code == 200
+
+
+def test_metrics_sum_every_worker_process(database_url: str, market: Market, tmp_path: Path) -> None:
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    (folder / "counter_999999.db").write_bytes(b"a previous run's file")
+    with serve(database_url, "--workers", "2", PROMETHEUS_MULTIPROC_DIR=str(folder)) as base:
+        for _ in range(30):  # a new connection each time, so both workers get some
+            response = httpx.get(f"{base}/data", params={"limit": 1}, headers={"Connection": "close"})
+            assert response.status_code == 200
+        text = httpx.get(f"{base}/metrics").text
+    writers = {path.stem.rsplit("_", 1)[1] for path in folder.glob("counter_*.db")}
+    assert len(writers) == 2 and "999999" not in writers  # two workers counted; the stale file was cleared
+    assert 'coinflow_http_requests_total{method="GET",route="/data",status="200"} 30.0' in text
+    assert 'coinflow_etl_price_rows{source="csv"} 6.0' in text
