@@ -75,9 +75,9 @@ def main() -> None:
         matched = sum(d.canonical_id is not None for d in run)
         methods = dict(Counter(d.method for d in run))
         print(f"{label}: matched {matched}/{len(paprika)} ({100 * matched / len(paprika):.1f}%) {methods}")
-    matched = [d for d in decisions if d.canonical_id is not None]
+    merged = [d for d in decisions if d.canonical_id is not None]
     print("\nmatches (review for false merges):")
-    for d in sorted(matched, key=lambda d: d.coin.source_coin_id):
+    for d in sorted(merged, key=lambda d: d.coin.source_coin_id):
         print(f"  {d.method:<12} {d.coin.source_coin_id:<32} {d.coin.symbol:<8} {d.coin.name:<32} -> {d.canonical_id}")
     print("\nunmatched or tied:")
     for d in sorted((d for d in decisions if d.canonical_id is None), key=lambda d: d.coin.source_coin_id):

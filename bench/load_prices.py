@@ -115,7 +115,7 @@ def naive_merge(engine: Engine, frame: pd.DataFrame) -> float:
     start = time.perf_counter()
     with Session(engine) as session:
         for record in records:
-            session.merge(Price(**record))
+            session.merge(Price(**{str(name): value for name, value in record.items()}))
         session.commit()
     return time.perf_counter() - start
 

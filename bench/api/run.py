@@ -22,7 +22,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import closing, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -125,7 +125,7 @@ def postgraphile(database_url: str) -> Iterator[str]:
     """PostGraphile (one node process) on the same database, with the bench's computed columns."""
     raw = make_engine(database_url).raw_connection()
     try:
-        with raw.cursor() as cursor:
+        with closing(raw.cursor()) as cursor:
             cursor.execute((POSTGRAPHILE_DIR / "functions.sql").read_text())
         raw.commit()
     finally:
@@ -316,21 +316,23 @@ def main() -> None:
             f"{single:>12.2f} {statements:>8} {int(loaded['non2xx']):>8}"
         )
     by_label = {label: (loaded, single) for label, loaded, single, _ in results}
-    cold, warm = by_label[cases[0][0]], by_label[cases[2][0]]
+    cold_relay, warm_relay = by_label[cases[0][0]], by_label[cases[2][0]]
     first, deep_result = by_label[cases[4][0]], by_label[cases[5][0]]
     print()
-    print(f"warm / cold relay throughput: {ratio(warm[0]['rps'], cold[0]['rps'])}")
-    print(f"series / relay cold throughput: {ratio(by_label[cases[1][0]][0]['rps'], cold[0]['rps'])}")
+    print(f"warm / cold relay throughput: {ratio(warm_relay[0]['rps'], cold_relay[0]['rps'])}")
+    print(f"series / relay cold throughput: {ratio(by_label[cases[1][0]][0]['rps'], cold_relay[0]['rps'])}")
     print(f"keyset page at row 900,000 / first page, single client: {ratio(deep_result[1], first[1])}")
     if args.postgraphile:
         pg_relay, pg_series = by_label["PostGraphile relay (same data)"], by_label["PostGraphile series (same data)"]
-        print(f"cold relay vs PostGraphile relay, req/s: {ratio(cold[0]['rps'], pg_relay[0]['rps'])} (target >= 0.5x)")
+        relay_ratio = ratio(cold_relay[0]["rps"], pg_relay[0]["rps"])
+        print(f"cold relay vs PostGraphile relay, req/s: {relay_ratio} (target >= 0.5x)")
         series_cold = by_label[cases[1][0]]
         print(
             "cold series vs PostGraphile series, req/s: "
             f"{ratio(series_cold[0]['rps'], pg_series[0]['rps'])} (target >= 1.0x)"
         )
-        print(f"warm relay vs PostGraphile relay, req/s: {ratio(warm[0]['rps'], pg_relay[0]['rps'])} (target >= 5x)")
+        warm_ratio = ratio(warm_relay[0]["rps"], pg_relay[0]["rps"])
+        print(f"warm relay vs PostGraphile relay, req/s: {warm_ratio} (target >= 5x)")
 
 
 if __name__ == "__main__":

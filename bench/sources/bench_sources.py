@@ -106,7 +106,10 @@ def _measure(database_url: str, book: Any) -> None:
             started = time.perf_counter()
             for source in ("coingecko", "coinpaprika"):
                 state = ingest(source=source, return_state=True)
-                for summary in state.result(raise_on_failure=False):
+                summaries = state.result(raise_on_failure=False)
+                if not isinstance(summaries, list):
+                    raise SystemExit(f"{source} failed: {summaries}")
+                for summary in summaries:
                     if summary.status != "succeeded":
                         raise SystemExit(f"{source} failed: {summary.error}")
                     for key in totals:

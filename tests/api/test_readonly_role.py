@@ -1,6 +1,7 @@
 """The API's PostgreSQL role (deployments/postgres/readonly_role.sql) reads everything and writes nothing."""
 
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ def api_url(database_url: str) -> Iterator[str]:
     owner = make_engine(database_url)
     raw = owner.raw_connection()  # the script as psql would send it (no parameter interpolation)
     try:
-        with raw.cursor() as cursor:
+        with closing(raw.cursor()) as cursor:
             cursor.execute(ROLE_SQL.read_text())
             cursor.execute(ROLE_SQL.read_text())  # idempotent
         raw.commit()

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 from flows.run_summary import RunSummary
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-RunCsv = Callable[..., RunSummary]
+RunCsv = Callable[..., list[RunSummary]]
 
 
 def prices(engine: Engine) -> list[tuple[str, str, str, float, float | None, float | None]]:
