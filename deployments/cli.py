@@ -182,8 +182,7 @@ def api(
 
     from graphql_api.metrics import prepare_multiprocess_metrics
 
-    if workers > 1:
-        prepare_multiprocess_metrics()
+    prepare_multiprocess_metrics(workers)
     uvicorn.run("graphql_api.app:create_app", factory=True, host=host, port=port, access_log=False, workers=workers)
 
 

@@ -81,13 +81,17 @@ class OperationLabels:
         return "other"
 
 
-def prepare_multiprocess_metrics() -> Path:
-    """Give the worker processes an empty ``PROMETHEUS_MULTIPROC_DIR``, before they start.
+def prepare_multiprocess_metrics(workers: int) -> Path | None:
+    """Give the server processes an empty ``PROMETHEUS_MULTIPROC_DIR`` before they start (None: not needed).
 
-    The directory belongs to prometheus-client (its scrape reads every ``*.db`` there): an operator's
-    one is emptied of a previous run's metric files; without one, a temporary directory is made.
+    Needed with several workers, or when an operator set the variable (prometheus-client then runs
+    in multiprocess mode anyway). The directory belongs to prometheus-client (its scrape reads every
+    ``*.db`` there): an operator's one is emptied of a previous run's metric files; without one, a
+    temporary directory is made.
     """
     configured = os.environ.get(MULTIPROC_DIR_ENV)  # noqa: TID251 - prometheus-client's variable, not ours
+    if workers == 1 and not configured:
+        return None
     folder = Path(configured) if configured else Path(tempfile.mkdtemp(prefix="coinflow-metrics-"))
     folder.mkdir(parents=True, exist_ok=True)
     for kind in _MULTIPROC_FILE_KINDS:  # only prometheus-client's own files: <kind>_<pid>.db
