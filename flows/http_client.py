@@ -3,7 +3,9 @@
 One place decides the base URL per source, timeouts, the User-Agent, how a key is sent (CoinGecko
 demo and pro keys use different headers *and* hosts; CoinPaprika sends the raw key, optionally with a
 scheme), the per-source request quota (``request_quota``), and which failures can succeed later.
-Keys travel only in headers, so no URL, log line, raw payload or error text ever carries one.
+Keys travel only in headers, so no URL, log line, raw payload or error text ever carries one: a
+redirect is followed only within the base URL's origin (httpx would carry the key header to any
+host it is sent to), and any text an upstream sends back is redacted of the configured secrets.
 """
 
 import email.utils
@@ -16,6 +18,7 @@ from typing import Any
 import httpx  # noqa: TID251 - this module is the one allowed user of httpx
 
 from flows.request_quota import QuotaRate, RequestQuota, make_quota, nested_rates
+from models.redaction import configured_secrets, redact
 from models.settings import Settings
 
 COINGECKO = "coingecko"
@@ -31,6 +34,7 @@ _COINGECKO_KEY_HEADERS = {"demo": "x-cg-demo-api-key", "pro": "x-cg-pro-api-key"
 _COINGECKO_DEFAULT_RPM = {"keyless": 10, "demo": 30, "pro": 500}
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 _BODY_EXCERPT = 200
+_MAX_REDIRECTS = 5
 
 log = logging.getLogger(__name__)
 
@@ -67,23 +71,43 @@ class SourceClient:
     source: str
     http: httpx.Client
     quota: RequestQuota
+    secrets: tuple[str, ...] = ()
 
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """GET ``path`` under the source's base URL and return the decoded JSON body.
 
         Raises:
             RetryableSourceError: 429/5xx (with the server's Retry-After, if any), timeouts, connection errors.
-            SourceError: any other non-2xx status (400/401/403/404...): retrying cannot help.
+            SourceError: any other non-2xx status (400/401/403/404...): retrying cannot help; a redirect
+                to another origin (not followed, so the key header is not sent there) or more than 5.
             PayloadError: a 2xx whose body is not JSON.
         """
         self.quota.acquire(path)
         try:
-            response = self.http.get(path, params=params)
+            response = self._follow_same_origin(self.http.get(path, params=params), path)
         except httpx.TimeoutException as error:
             raise RetryableSourceError(f"GET {path}: timed out ({type(error).__name__})") from None
         except httpx.TransportError as error:
             raise RetryableSourceError(f"GET {path}: connection failed ({type(error).__name__})") from None
-        return _decode(response, path)
+        return _decode(response, path, self.secrets)
+
+    def _follow_same_origin(self, response: httpx.Response, path: str) -> httpx.Response:
+        """Follow redirects that stay on the base URL's scheme, host and port; refuse any other."""
+        home = _origin(self.http.base_url)
+        for _ in range(_MAX_REDIRECTS):
+            target = response.next_request
+            if target is None:
+                return response
+            if _origin(target.url) != home:
+                response.close()
+                raise SourceError(
+                    f"GET {path}: HTTP {response.status_code} redirect to another origin "
+                    f"({target.url.scheme}://{target.url.host}); not followed, so the API key is not sent there",
+                    status=response.status_code,
+                )
+            response.close()
+            response = self.http.send(target)
+        raise SourceError(f"GET {path}: more than {_MAX_REDIRECTS} redirects", status=response.status_code)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -112,9 +136,10 @@ def make_client(source: str, settings: Settings) -> SourceClient:
         base_url=base_url.rstrip("/") + "/",
         headers=headers,
         timeout=httpx.Timeout(settings.http_timeout_s),
-        follow_redirects=True,
+        follow_redirects=False,  # followed by SourceClient, within the origin only
     )
-    return SourceClient(source, http, make_quota(source, rates, settings.request_quota_scope))
+    quota = make_quota(source, rates, settings.request_quota_scope)
+    return SourceClient(source, http, quota, configured_secrets(settings))
 
 
 def coingecko_plan(settings: Settings) -> str:
@@ -145,11 +170,15 @@ def is_retryable(error: BaseException) -> bool:
     return isinstance(error, SourceError) and error.retryable
 
 
-def _decode(response: httpx.Response, path: str) -> Any:
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port
+
+
+def _decode(response: httpx.Response, path: str, secrets: tuple[str, ...] = ()) -> Any:
     status = response.status_code
     where = f"GET {path}"
     if status >= 400:
-        detail = _error_text(response)
+        detail = redact(_error_text(response), secrets)
         if status in RETRYABLE_STATUS:
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             raise RetryableSourceError(f"{where}: HTTP {status}: {detail}", status=status, retry_after=retry_after)
@@ -159,7 +188,7 @@ def _decode(response: httpx.Response, path: str) -> Any:
         return json.loads(text)
     except ValueError as error:
         content_type = response.headers.get("content-type", "")
-        received = {"status": status, "content_type": content_type, "body": text}
+        received = {"status": status, "content_type": content_type, "body": redact(text, secrets)}
         kind = content_type or "no content type"
         raise PayloadError(f"{where}: HTTP {status} {kind}, not JSON: {error}", received) from None
 
