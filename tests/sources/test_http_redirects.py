@@ -52,11 +52,18 @@ def _serve(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, 
 @pytest.fixture
 def servers() -> Iterator[tuple[str, list[dict[str, str]], list[dict[str, str]]]]:
     """(upstream URL, requests upstream saw, requests the other origin saw)."""
-    other = type("Other", (_Recorder,), {"seen": []})
-    other_server, other_url = _serve(other)
-    upstream = type("Upstream", (_Recorder,), {"seen": [], "elsewhere": other_url})
-    upstream_server, upstream_url = _serve(upstream)
-    yield upstream_url, upstream.seen, other.seen
+
+    class Other(_Recorder):
+        seen: list[dict[str, str]] = []  # noqa: RUF012 - one list per server, read by the test
+
+    other_server, other_url = _serve(Other)
+
+    class Upstream(_Recorder):
+        seen: list[dict[str, str]] = []  # noqa: RUF012 - one list per server, read by the test
+        elsewhere = other_url
+
+    upstream_server, upstream_url = _serve(Upstream)
+    yield upstream_url, Upstream.seen, Other.seen
     for server in (upstream_server, other_server):
         server.shutdown()
         server.server_close()
