@@ -15,6 +15,7 @@ from models.settings import Settings
 # keeps them, the console drops them.
 _TASK_RUN_LOGGER = "prefect.task_runs"
 _QUIET_PREFIXES = ("Finished in state Completed", "Created task run")
+_RUN_LOGGERS = (_TASK_RUN_LOGGER, "prefect.flow_runs")
 
 
 class PrefectUnavailableError(RuntimeError):
@@ -60,9 +61,15 @@ def start_prefect_api(settings: Settings) -> str:
 
 
 class _QuietTaskStates(logging.Filter):
-    """Drops task runs' routine state lines from a console handler."""
+    """Console only: drops task runs' routine state lines, and shows run errors without their traceback.
+
+    Run loggers hand each record to Prefect's API handler before it propagates to the console, so
+    the Prefect UI keeps both the state lines and the full traceback.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name in _RUN_LOGGERS and record.exc_info:
+            record.exc_info, record.exc_text = None, None
         if record.name != _TASK_RUN_LOGGER or record.levelno > logging.INFO:
             return True
         return not str(record.msg).startswith(_QUIET_PREFIXES)

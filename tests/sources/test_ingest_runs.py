@@ -48,7 +48,7 @@ def _artifacts(flow_run_id: str) -> dict[str, Any]:
         found = client.read_artifacts(
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(flow_run_id)]))
         )
-    return {artifact.type: artifact for artifact in found}
+    return {str(artifact.type): artifact for artifact in found}
 
 
 def _log_text(flow_run_id: str) -> str:
