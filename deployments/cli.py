@@ -1,22 +1,19 @@
 """The ``coinflow`` command line: ingest data, manage the database."""
 
-import json
-import sys
-from contextlib import nullcontext
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from deployments.cli_checks import database_or_exit, err, settings_or_exit
 from deployments.cli_coins import coins_app
+from deployments.cli_ingest import ingest
+from deployments.prefect_setup import configure_prefect
 
 app = typer.Typer(
-    help="coinflow: crypto market-data pipeline and query service.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -25,123 +22,44 @@ sources_app = typer.Typer(
     help="The local source server (recorded CoinGecko/CoinPaprika responses).", no_args_is_help=True
 )
 app.add_typer(sources_app, name="sources")
-err = Console(stderr=True)
 
-if TYPE_CHECKING:
-    from flows.run_summary import RunSummary
-
-COUNT_COLUMNS = ("read", "landed", "valid", "rejected", "inserted", "updated", "unchanged")
+app.command("ingest")(ingest)
 
 
-class Source(StrEnum):
-    """Sources that ``coinflow ingest`` can run."""
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
 
-    csv = "csv"
-    coingecko = "coingecko"
-    coinpaprika = "coinpaprika"
-    all = "all"
+        typer.echo(f"coinflow {version('coinflow')}")
+        raise typer.Exit
 
 
-@app.command()
-def ingest(
-    source: Annotated[Source, typer.Option(help="Which source to ingest.")] = Source.csv,
-    file: Annotated[
-        Path | None,
-        typer.Option(
-            help="CSV file, or a folder (each *.csv its own run and checkpoint); default: the bundled sample."
-        ),
-    ] = None,
-    csv_format: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            help="CSV layout instead of detecting it: coinflow, coingecko, exchange, ohlc (Kaggle/CoinMarketCap/"
-            "Yahoo) or generic.",
-        ),
-    ] = None,
-    mapping: Annotated[
-        Path | None,
-        typer.Option(
-            help='TOML file mapping CSV columns: [columns] timestamp = "Date", price_usd = "Close" (optional '
-            "symbol, name, market_cap_usd, volume_24h_usd); [values] decimal, day_first, date_format."
-        ),
-    ] = None,
-    coin: Annotated[
-        str | None,
-        typer.Option(help="SYMBOL or SYMBOL:Name of the coin, for CSV files without a symbol column."),
-    ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")
-    ] = False,
-    offline: Annotated[
+@app.callback()
+def main(
+    version: Annotated[
         bool,
-        typer.Option(
-            "--offline",
-            help="Replay recorded CoinGecko/CoinPaprika responses from a local source server started for "
-            "this run (no network needed).",
-        ),
+        typer.Option("--version", help="Print coinflow's version and exit.", is_eager=True, callback=_print_version),
     ] = False,
 ) -> None:
-    """Run the ingest flow for SOURCE and print what each run loaded.
+    """coinflow: crypto market-data pipeline and query service.
 
-    ``all`` runs the CSV file(s), CoinGecko and CoinPaprika, each in its own run: one failing does
-    not stop the others. The API base URLs come from COINFLOW_COINGECKO_BASE_URL /
-    COINFLOW_COINPAPRIKA_BASE_URL; --offline points them at a replay server for this run (as
-    `coinflow sources serve` does for a longer-lived one).
-
-    Exit codes: 0 all runs succeeded, 1 a run failed, 2 bad input (missing or non-CSV file, unknown
-    layout, undeterminable coin or day/month order, a file refused whole).
+    Every command checks the COINFLOW_* settings first (one line per bad variable, exit 2), and
+    runs Prefect with telemetry off.
     """
-    from deployments.source_server.offline import offline_sources
-    from flows.ingest import ingest as ingest_flow
-    from models.migrate import upgrade
-    from models.settings import get_settings
-
-    upgrade(get_settings().database_url)
-    with offline_sources() if offline else nullcontext():
-        state = ingest_flow(
-            source=source.value,
-            file=str(file) if file else None,
-            csv_format=csv_format,
-            csv_mapping=str(mapping) if mapping else None,
-            coin=coin,
-            return_state=True,
-        )
-    outcome = state.result(raise_on_failure=False)
-    if isinstance(outcome, BaseException):
-        err.print(f"error: ingest flow crashed: {outcome}", markup=False)
-        raise typer.Exit(1)
-    summaries = cast("list[RunSummary]", outcome)
-    if as_json:
-        sys.stdout.write(json.dumps({"runs": [s.as_json() for s in summaries]}) + "\n")
-    else:
-        _print_table(summaries)
-    failed = [s for s in summaries if s.status != "succeeded"]
-    for summary in failed:
-        err.print(f"error: {summary.source}: {summary.error}", markup=False, soft_wrap=True)
-    if failed:
-        raise typer.Exit(2 if all(s.input_error for s in failed) else 1)
-
-
-def _print_table(summaries: list["RunSummary"]) -> None:
-    """One column per run, one row per figure: fits a narrow terminal whatever the number of counters."""
-    table = Table(title="coinflow ingest")
-    table.add_column("")
-    for s in summaries:
-        table.add_column(f"{s.source} (run {s.run_id})", justify="right")
-    table.add_row("status", *(s.status for s in summaries))
-    for name in COUNT_COLUMNS:
-        table.add_row(name, *(str(getattr(s, name)) for s in summaries))
-    Console().print(table)
+    del version  # handled by its eager callback
+    configure_prefect(settings_or_exit())
 
 
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply the Alembic migrations to COINFLOW_DATABASE_URL (creates a SQLite file on first use)."""
     from models.migrate import upgrade
-    from models.settings import get_settings
 
-    upgrade(get_settings().database_url, revision)
+    settings = settings_or_exit()
+    if revision == "head":
+        database_or_exit(settings)
+    else:
+        upgrade(settings.database_url, revision)
     err.print(f"database at {revision}")
 
 

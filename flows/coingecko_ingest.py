@@ -39,8 +39,14 @@ _CHART_COLUMNS = {
 STREAMS = (cg.COINS_LIST.name, cg.MARKETS.name, cg.MARKET_CHART.name)
 
 
-def ingest_coingecko(engine: Engine, settings: Settings, flow_run_id: str | None) -> RunSummary:
-    """Run every CoinGecko stream once; returns the run's summary (failed runs included)."""
+def ingest_coingecko(
+    engine: Engine, settings: Settings, flow_run_id: str | None, streams: list[str] | None = None
+) -> RunSummary:
+    """Run every CoinGecko stream once; returns the run's summary (failed runs included).
+
+    ``streams`` (stream names, None: all) is the ``ingest`` flow's filter; not applied yet.
+    """
+    del streams
     return run_source(engine, cg.SOURCE, STREAMS, flow_run_id, partial(_run, engine, settings))
 
 

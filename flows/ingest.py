@@ -1,16 +1,16 @@
-"""The ``ingest`` Prefect flow: one run per source (and per CSV file), each recorded in ``etl_runs``."""
+"""The ``ingest`` Prefect flow: one subflow run per source (and per CSV file), each recorded in ``etl_runs``."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import State, flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed
 
-from flows.coingecko_ingest import ingest_coingecko
-from flows.coinpaprika_ingest import ingest_coinpaprika
-from flows.csv_ingest import CsvOptions, ingest_csv
-from flows.run_summary import RunSummary, failure_message
+from flows.run_summary import RunSummary
+from flows.source_run import api_target, run_name, run_source
 from flows.sources.csv_file import csv_paths
+from flows.stale_runs import reconcile_stale_runs
 from models.db import make_engine
 from models.settings import get_settings
 
@@ -18,10 +18,21 @@ API_SOURCES = ("coingecko", "coinpaprika")
 SOURCES = ("csv", *API_SOURCES, "all")
 
 
+class IngestFailedError(Exception):
+    """Some source runs failed; ``summaries`` holds every run's outcome, ``errors`` runs that ended
+    without one (an unexpected error in the run itself)."""
+
+    def __init__(self, message: str, summaries: list[RunSummary], errors: list[str]) -> None:
+        super().__init__(message)
+        self.summaries = summaries
+        self.errors = errors
+
+
 def _flow_run_name() -> str:
     parameters = flow_run.parameters
-    target = Path(parameters["file"]).name if parameters.get("file") else "sample"
-    return f"ingest-{parameters.get('source', 'csv')}-{target}"
+    source = parameters.get("source", "csv")
+    target = Path(parameters["file"]).name if parameters.get("file") else ("sources" if source == "all" else "default")
+    return run_name(f"ingest {source}", target, datetime.now(UTC))
 
 
 @flow(name="ingest", flow_run_name=_flow_run_name, log_prints=True)
@@ -31,8 +42,11 @@ def ingest(
     csv_format: str | None = None,
     csv_mapping: str | None = None,
     coin: str | None = None,
+    streams: list[str] | None = None,
 ) -> list[RunSummary] | State:
-    """Ingest new data from ``source`` into the unified model.
+    """Ingest new data from ``source`` into the unified model, one subflow run per source run.
+
+    Stale ``running`` rows of dead processes are reconciled first (``flows.stale_runs``).
 
     Args:
         source: which source to run: ``csv``, ``coingecko``, ``coinpaprika``, or ``all`` (every one
@@ -42,43 +56,48 @@ def ingest(
         csv_format: CSV layout name instead of detecting it from the header (see ``csv_formats.LAYOUTS``).
         csv_mapping: a TOML file mapping the CSV's columns (and value conventions) to the unified model.
         coin: ``SYMBOL`` or ``SYMBOL:Name`` for CSV files without a symbol column.
+        streams: the API streams to run (e.g. ``["markets"]``); None runs every stream of the source.
 
     Returns:
-        One summary per source run; if any run failed, a Failed state whose message names the
-        failed runs and whose result is still every summary.
+        One summary per source run; if any run failed, a Failed state naming the failed runs whose
+        result is an :class:`IngestFailedError` holding every summary.
     """
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
     settings = get_settings()
     engine = make_engine(settings.database_url)
-    logger = get_run_logger()
-    run_id = str(flow_run.id)
-    chosen = ("csv", *API_SOURCES) if source == "all" else (source,)
-    summaries: list[RunSummary] = []
     try:
-        for name in chosen:
-            if name == "csv":
-                options = CsvOptions(csv_format, Path(csv_mapping) if csv_mapping else None, coin)
-                paths = csv_paths(Path(file)) if file else [settings.sample_csv]
-                summaries += [ingest_csv(engine, settings, path, run_id, options) for path in paths]
-            elif name == "coingecko":
-                summaries.append(ingest_coingecko(engine, settings, run_id))
-            else:
-                summaries.append(ingest_coinpaprika(engine, settings, run_id))
+        reconcile_stale_runs(engine)
     finally:
         engine.dispose()
-    for summary in summaries:
-        logger.info(
-            "%s %s: read %d, inserted %d, updated %d, unchanged %d, rejected %d%s",
-            summary.source,
-            summary.status,
-            summary.read,
-            summary.inserted,
-            summary.updated,
-            summary.unchanged,
-            summary.rejected,
-            f" ({summary.error})" if summary.error else "",
-        )
-    if message := failure_message(summaries):
-        return Failed(message=message, data=summaries)
+    chosen = ("csv", *API_SOURCES) if source == "all" else (source,)
+    outcomes: list[RunSummary | BaseException] = []
+    for name in chosen:
+        if name == "csv":
+            for path in csv_paths(Path(file)) if file else [settings.sample_csv]:
+                csv_options = {"csv_format": csv_format, "csv_mapping": csv_mapping, "coin": coin}
+                outcomes.append(run_source("csv", path.name, file=str(path), **csv_options))
+        else:
+            outcomes.append(run_source(name, api_target(name, settings, streams), streams=streams))
+    summaries = [outcome for outcome in outcomes if isinstance(outcome, RunSummary)]
+    errors = [str(outcome) for outcome in outcomes if isinstance(outcome, BaseException)]
+    failed = [f"{s.source} run {s.run_id} failed: {s.error}" for s in summaries if s.status != "succeeded"]
+    if failed or errors:
+        message = f"{len(failed) + len(errors)} of {len(outcomes)} source runs failed: " + "; ".join(failed + errors)
+        get_run_logger().warning(message)
+        return Failed(message=message, data=IngestFailedError(message, summaries, errors))
     return summaries
+
+
+def run_summaries(state: State) -> list[RunSummary]:
+    """Every source run's summary from a finished ``ingest`` flow run's state, failed or not.
+
+    Raises:
+        the flow's own error when it ended without summaries (it crashed, or a bad parameter).
+    """
+    outcome = state.result(raise_on_failure=False)
+    if isinstance(outcome, IngestFailedError):
+        return outcome.summaries
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return list(outcome)

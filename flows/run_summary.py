@@ -54,9 +54,3 @@ def summarize(run: EtlRun, input_error: bool = False) -> RunSummary:
         error=run.error,
         input_error=input_error,
     )
-
-
-def failure_message(summaries: list[RunSummary]) -> str | None:
-    """One line naming every failed run and its error, or None when all succeeded."""
-    failed = [s for s in summaries if s.status != "succeeded"]
-    return "; ".join(f"{s.source} run {s.run_id} failed: {s.error}" for s in failed) or None

@@ -2,28 +2,23 @@
 
 from typing import Any
 
-from sqlalchemy import Connection, Engine, update
+from sqlalchemy import Connection, Engine, select
 
 from models.columns import utcnow
+from models.run_lease import acquire_lease, release_lease
 from models.runs import RUN_COUNTERS, DataVersion, EtlRun
 
 
 def start_run(
     engine: Engine, source: str, stream: str, flow_run_id: str | None, checkpoint_before: dict[str, Any] | None
 ) -> int:
-    """Insert a ``running`` row and return its id.
+    """Insert a ``running`` row, take its lease (``models.run_lease``) and return its id.
 
-    A run of the same stream still marked running can only be one whose process died (runs of a
-    stream never overlap), so it is closed as failed with that reason first.
+    The lease is taken before the row commits and released by :func:`finish_run` (or by the
+    process dying), which is how a later run tells a crashed run from a live concurrent one
+    (``flows.stale_runs``).
     """
     with engine.begin() as conn:
-        conn.execute(
-            update(EtlRun)
-            .where(EtlRun.source == source, EtlRun.stream == stream, EtlRun.status == "running")  # type: ignore[arg-type]
-            .values(
-                status="failed", finished_at=utcnow(), error="interrupted: the process ended before the run finished"
-            )
-        )
         run = EtlRun(
             source=source,
             stream=stream,
@@ -33,7 +28,43 @@ def start_run(
             checkpoint_after=checkpoint_before,
         )
         values = run.model_dump(exclude={"id"})
-        return int(conn.execute(EtlRun.__table__.insert().values(**values)).inserted_primary_key[0])  # type: ignore[attr-defined,index]
+        run_id = int(conn.execute(EtlRun.__table__.insert().values(**values)).inserted_primary_key[0])  # type: ignore[attr-defined,index]
+        acquire_lease(engine, run_id)
+    return run_id
+
+
+def record_failed_run(engine: Engine, source: str, stream: str, error: str) -> EtlRun:
+    """A run refused before it started (bad input): one closed ``failed`` row with the reason."""
+    with engine.begin() as conn:
+        run = EtlRun(source=source, stream=stream, status="failed", error=error, finished_at=utcnow())
+        values = run.model_dump(exclude={"id"})
+        run_id = conn.execute(EtlRun.__table__.insert().values(**values)).inserted_primary_key[0]  # type: ignore[attr-defined,index]
+        row = conn.execute(EtlRun.__table__.select().where(EtlRun.__table__.c.id == run_id)).mappings().one()  # type: ignore[attr-defined]
+    return EtlRun.model_validate(dict(row))
+
+
+def running_runs(engine: Engine) -> list[tuple[int, str, str, str | None]]:
+    """(id, source, stream, flow run id) of every row still marked ``running``, oldest first."""
+    table = EtlRun.__table__  # type: ignore[attr-defined]
+    query = select(table.c.id, table.c.source, table.c.stream, table.c.flow_run_id).where(table.c.status == "running")
+    with engine.connect() as conn:
+        return [(int(r.id), r.source, r.stream, r.flow_run_id) for r in conn.execute(query.order_by(table.c.id))]
+
+
+def close_stale_run(engine: Engine, run_id: int, status: str, reason: str) -> bool:
+    """Close a ``running`` row whose process is gone as ``crashed`` or ``failed`` with ``reason``.
+
+    Counts and checkpoints are left as they are. Returns False when the row was no longer running
+    (its process finished it meanwhile).
+    """
+    table = EtlRun.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        closed = conn.execute(
+            table.update()
+            .where(table.c.id == run_id, table.c.status == "running")
+            .values(status=status, error=reason, finished_at=utcnow())
+        ).rowcount
+    return bool(closed)
 
 
 def add_counts(
@@ -51,7 +82,7 @@ def add_counts(
 def finish_run(
     engine: Engine, run_id: int, status: str, error: str | None = None, counts: dict[str, int] | None = None
 ) -> EtlRun:
-    """Close the run as ``succeeded`` or ``failed`` (with its error) and return the final row."""
+    """Close the run as ``succeeded`` or ``failed`` (with its error), release its lease, return the final row."""
     table = EtlRun.__table__  # type: ignore[attr-defined]
     with engine.begin() as conn:
         if counts:
@@ -60,6 +91,7 @@ def finish_run(
             table.update().where(table.c.id == run_id).values(status=status, error=error, finished_at=utcnow())
         )
         row = conn.execute(table.select().where(table.c.id == run_id)).mappings().one()
+    release_lease(engine, run_id)
     return EtlRun.model_validate(dict(row))
 
 

@@ -21,7 +21,7 @@ class EtlRun(SQLModel, table=True):
     flow_run_id: str | None = Field(default=None, max_length=64, index=True)
     source: str = Field(max_length=32)
     stream: str = Field(max_length=500)
-    status: str = Field(max_length=16, index=True)  # running | succeeded | failed
+    status: str = Field(max_length=16, index=True)  # running | succeeded | failed | crashed
     started_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     read: int = 0

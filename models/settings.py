@@ -127,6 +127,14 @@ class Settings(BaseSettings):
         description='Per source, the oldest acceptable last successful run for /health/ready, e.g. {"csv": 86400}',
     )
 
+    # runs and the CLI (ops-runs)
+    prefect_startup_timeout_s: int = Field(
+        default=180,
+        ge=1,
+        description="Seconds to wait for Prefect's temporary server to start (Prefect's own 20 s is too short "
+        "on a busy machine); unused when PREFECT_API_URL names a running server",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _known_backend(cls, url: str) -> str:

@@ -39,3 +39,9 @@ def count(engine: Engine, table: str) -> int:
     """Rows in ``table``."""
     with engine.connect() as conn:
         return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def rows_inserted(engine: Engine) -> int:
+    """Prices inserted by every run so far (committed batches only)."""
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT coalesce(sum(inserted), 0) FROM etl_runs")).scalar_one())

@@ -1,23 +1,18 @@
 """Exactly-once per batch: a load killed with SIGKILL mid-run, then re-run, equals one clean run."""
 
 import signal
-import subprocess
-import time
 from pathlib import Path
+from uuid import UUID
 
+from prefect import get_client
 from sqlalchemy import Engine, text
 
-from tests.cli_process import REPO, cli_command, cli_env, run_cli
+from tests.cli_process import cli_env, run_cli, start_cli, wait_while_running
 from tests.conftest import wipe_database
 from tests.csv_files import SAMPLE, SAMPLE_ROWS
-from tests.db_snapshot import snapshot
+from tests.db_snapshot import rows_inserted, snapshot
 
 CHUNK_ROWS = 500
-
-
-def _rows_committed(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return int(conn.execute(text("SELECT coalesce(sum(inserted), 0) FROM etl_runs")).scalar_one())
 
 
 def test_sigkill_mid_load_then_rerun_equals_an_uninterrupted_run(
@@ -26,18 +21,13 @@ def test_sigkill_mid_load_then_rerun_equals_an_uninterrupted_run(
     path = tmp_path / "prices.csv"
     path.write_bytes(SAMPLE.read_bytes())
     slow = cli_env(database_url, prefect_api_url, csv_chunk_rows=str(CHUNK_ROWS), pause_between_batches_s="0.4")
-    process = subprocess.Popen(cli_command("ingest", "--file", str(path)), env=slow, cwd=REPO,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    process = start_cli(slow, "ingest", "--file", str(path))
     try:
-        deadline = time.monotonic() + 120
-        while _rows_committed(engine) < 2 * CHUNK_ROWS:
-            assert process.poll() is None, "the run ended before it could be killed"
-            assert time.monotonic() < deadline, "no batch committed in time"
-            time.sleep(0.05)
+        wait_while_running(process, lambda: rows_inserted(engine) >= 2 * CHUNK_ROWS)
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
-    committed = _rows_committed(engine)
+    committed = rows_inserted(engine)
     assert 2 * CHUNK_ROWS <= committed < SAMPLE_ROWS, "killed in the middle"
 
     fast = cli_env(database_url, prefect_api_url, csv_chunk_rows=str(CHUNK_ROWS))
@@ -45,8 +35,14 @@ def test_sigkill_mid_load_then_rerun_equals_an_uninterrupted_run(
     assert resumed.returncode == 0, resumed.stderr
     with engine.connect() as conn:
         runs = conn.execute(text("SELECT status, inserted, error FROM etl_runs ORDER BY id")).all()
-    assert runs[0].status == "failed" and "interrupted" in runs[0].error
+    # the killed run is closed by the next run: crashed, with why (its Prefect flow run was left RUNNING)
+    assert runs[0].status == "crashed" and "process ended before the run finished" in runs[0].error
     assert runs[1].status == "succeeded" and runs[0].inserted + runs[1].inserted == SAMPLE_ROWS
+    with engine.connect() as conn:
+        killed_flow_run = conn.execute(text("SELECT flow_run_id FROM etl_runs ORDER BY id")).scalars().first()
+    with get_client(sync_client=True) as client:  # Prefect now agrees: the killed flow run crashed
+        state = client.read_flow_run(UUID(killed_flow_run)).state
+    assert state is not None and state.is_crashed()
     after_crash = snapshot(engine)
 
     wipe_database(database_url)

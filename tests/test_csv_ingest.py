@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from flows.ingest import ingest
+from flows.ingest import ingest, run_summaries
 from flows.run_summary import RunSummary
 from models.checkpoints import read_checkpoint
 from models.settings import Settings
@@ -22,8 +22,7 @@ def run_csv(settings: Settings, prefect_api_url: str) -> RunCsv:
 
     def run(path: Path) -> RunSummary:
         state = ingest(source="csv", file=str(path), return_state=True)
-        summaries = state.result(raise_on_failure=False)
-        assert isinstance(summaries, list), summaries
+        summaries = run_summaries(state)
         return summaries[0]
 
     return run

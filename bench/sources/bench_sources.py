@@ -94,7 +94,7 @@ def _measure(database_url: str, book: Any) -> None:
     from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
-    from flows.ingest import ingest
+    from flows.ingest import ingest, run_summaries
     from models.migrate import upgrade
 
     upgrade(database_url)
@@ -106,9 +106,7 @@ def _measure(database_url: str, book: Any) -> None:
             started = time.perf_counter()
             for source in ("coingecko", "coinpaprika"):
                 state = ingest(source=source, return_state=True)
-                summaries = state.result(raise_on_failure=False)
-                if not isinstance(summaries, list):
-                    raise SystemExit(f"{source} failed: {summaries}")
+                summaries = run_summaries(state)
                 for summary in summaries:
                     if summary.status != "succeeded":
                         raise SystemExit(f"{source} failed: {summary.error}")

@@ -37,6 +37,7 @@ class RunStatus(Enum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    CRASHED = "crashed"  # its process died mid-run; closed by the next run (flows/stale_runs.py)
 
 
 @strawberry.type(description="One ETL run of one source stream.")

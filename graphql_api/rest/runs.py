@@ -12,7 +12,7 @@ from graphql_api.rest.params import Cursor, Limit, SourceName
 from graphql_api.rest.serialize import run_json
 
 router = APIRouter(prefix="/runs", tags=["runs"])
-RunStatusName = Annotated[str | None, Query(pattern="^(running|succeeded|failed)$", description="Run state.")]
+RunStatusName = Annotated[str | None, Query(pattern="^(running|succeeded|failed|crashed)$", description="Run state.")]
 
 
 @router.get("")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from flows.ingest import ingest
+from flows.ingest import ingest, run_summaries
 from flows.run_summary import RunSummary
 from models.settings import Settings
 from tests.csv.loaded import FIXTURES, RunCsv, prices, reasons
@@ -23,8 +23,7 @@ def run_csv(settings: Settings, prefect_api_url: str) -> RunCsv:
 
     def run(path: Path, **options: str) -> list[RunSummary]:
         state = ingest(source="csv", file=str(path), return_state=True, **options)
-        summaries = state.result(raise_on_failure=False)
-        assert isinstance(summaries, list), summaries
+        summaries = run_summaries(state)
         return summaries
 
     return run

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from flows.ingest import ingest
+from flows.ingest import ingest, run_summaries
 from flows.run_summary import RunSummary
 from models.settings import Settings
 from tests.sources.conftest import SourceServer, count, rows
@@ -19,8 +19,7 @@ HISTORY_POINTS = 63  # 2025-01-01 .. 2025-03-04, daily
 
 def run(source: str = "coingecko") -> list[RunSummary]:
     state = ingest(source=source, return_state=True)
-    result: Any = state.result(raise_on_failure=False)
-    return result
+    return run_summaries(state)
 
 
 def checkpoint(engine: Engine, stream: str) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from flows.ingest import ingest
+from flows.ingest import ingest, run_summaries
 from flows.run_summary import RunSummary
 from models.settings import Settings, get_settings
 from tests.sources.conftest import SourceServer, count, rows
@@ -18,8 +18,7 @@ BTC_HISTORY = "/v1/tickers/btc-bitcoin/historical"
 
 
 def run(source: str) -> list[RunSummary]:
-    result: Any = ingest(source=source, return_state=True).result(raise_on_failure=False)
-    return result
+    return run_summaries(ingest(source=source, return_state=True))
 
 
 @pytest.fixture
@@ -128,8 +127,7 @@ def test_keys_go_in_headers_and_never_into_storage_or_logs(
 def test_all_sources_one_failing_does_not_stop_the_others(flow_env: Engine, source_server: SourceServer) -> None:
     source_server.fault(MARKETS, "503", times=-1)
     state = ingest(source="all", return_state=True)
-    summaries = state.result(raise_on_failure=False)
-    assert isinstance(summaries, list)
+    summaries = run_summaries(state)
     assert state.is_failed()
     assert "coingecko run" in (state.message or "") and "HTTP 503" in (state.message or "")
     assert {s.source: s.status for s in summaries} == {

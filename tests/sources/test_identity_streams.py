@@ -1,11 +1,10 @@
 """Coin lists as their own streams settle identity across sources before prices arrive (both databases)."""
 
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Engine
 
-from flows.ingest import ingest
+from flows.ingest import ingest, run_summaries
 from models.settings import Settings
 from models.spread import cross_source_spreads
 from tests.sources.conftest import SourceServer, count, rows
@@ -27,8 +26,8 @@ def _mapping(engine: Engine, source: str, source_coin_id: str) -> tuple[str, str
 def test_both_coin_lists_resolve_to_one_coin_per_asset(
     engine: Engine, source_settings: Settings, prefect_api_url: str, source_server: SourceServer
 ) -> None:
-    gecko: Any = ingest(source="coingecko", return_state=True).result(raise_on_failure=False)
-    paprika: Any = ingest(source="coinpaprika", return_state=True).result(raise_on_failure=False)
+    gecko = run_summaries(ingest(source="coingecko", return_state=True))
+    paprika = run_summaries(ingest(source="coinpaprika", return_state=True))
     assert gecko[0].status == "succeeded" and paprika[0].status == "succeeded", (gecko, paprika)
 
     # every listed CoinGecko coin has its own coin, whether or not a price arrived for it

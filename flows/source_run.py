@@ -1,0 +1,113 @@
+"""One source run as its own Prefect flow run (a subflow of ``ingest``).
+
+Named ``source · target · time`` (``coingecko · coins_list, markets, market_chart · 2026-11-30 15:40Z``,
+``csv · sample_prices.csv · ...``), tagged ``coinflow`` and ``source:<name>``, it publishes its counts
+and issues as artifacts (``flows.artifacts``). A failing source fails only its own flow run: the
+state is Failed with the run's summary inside a :class:`SourceRunFailedError`, which Prefect can
+resolve (a bare summary as a Failed state's data makes Prefect log ``TypeError: Unexpected result
+for failed state``).
+"""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import State, flow, get_run_logger, tags
+from prefect.runtime import flow_run
+from prefect.states import Failed
+
+from flows.artifacts import publish_run_artifacts
+from flows.coingecko_ingest import STREAMS as COINGECKO_STREAMS
+from flows.coingecko_ingest import ingest_coingecko
+from flows.coinpaprika_ingest import checkpoint_streams as coinpaprika_streams
+from flows.coinpaprika_ingest import ingest_coinpaprika
+from flows.csv_ingest import CsvOptions, ingest_csv
+from flows.run_summary import RunSummary
+from models.db import make_engine
+from models.settings import Settings, get_settings
+
+
+class SourceRunFailedError(Exception):
+    """A source run that ended ``failed``; ``summary`` is its outcome (counts and error)."""
+
+    def __init__(self, summary: RunSummary) -> None:
+        super().__init__(f"{summary.source} run {summary.run_id} failed: {summary.error}")
+        self.summary = summary
+
+
+def api_target(source: str, settings: Settings, streams: list[str] | None) -> str:
+    """The streams an API source run covers, as its run name shows them."""
+    if streams:
+        return ", ".join(streams)
+    return ", ".join(COINGECKO_STREAMS if source == "coingecko" else coinpaprika_streams(settings))
+
+
+def run_name(source: str, target: str, when: datetime | None = None) -> str:
+    """``source · target · 2026-11-30 15:40Z`` (UTC)."""
+    return f"{source} · {target} · {(when or datetime.now(UTC)):%Y-%m-%d %H:%MZ}"
+
+
+@flow(name="ingest-source", log_prints=True)
+def ingest_source(
+    source: str,
+    target: str,
+    file: str | None = None,
+    csv_format: str | None = None,
+    csv_mapping: str | None = None,
+    coin: str | None = None,
+    streams: list[str] | None = None,
+) -> RunSummary | State:
+    """Run one source once (one CSV file, or one API source's streams) and publish its artifacts.
+
+    Args:
+        source: ``csv``, ``coingecko`` or ``coinpaprika``.
+        target: what the run covers, for its name and artifact keys (file name or stream list).
+        file: the CSV file (``csv`` only).
+        csv_format: CSV layout name instead of detecting it.
+        csv_mapping: TOML file mapping the CSV's columns.
+        coin: ``SYMBOL`` or ``SYMBOL:Name`` for CSV files without a symbol column.
+        streams: the API streams to run (None: every stream of the source).
+
+    Returns:
+        The run's summary; a Failed state (holding a :class:`SourceRunFailedError`) when it failed.
+    """
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    run_id = str(flow_run.id)
+    try:
+        if source == "csv":
+            options = CsvOptions(csv_format, Path(csv_mapping) if csv_mapping else None, coin)
+            summary = ingest_csv(engine, settings, Path(file or settings.sample_csv), run_id, options)
+        elif source == "coingecko":
+            summary = ingest_coingecko(engine, settings, run_id, streams=streams)
+        else:
+            summary = ingest_coinpaprika(engine, settings, run_id, streams=streams)
+        publish_run_artifacts(engine, summary, target)
+    finally:
+        engine.dispose()
+    get_run_logger().info(
+        "%s %s: read %d, landed %d, valid %d, rejected %d, inserted %d, updated %d, unchanged %d",
+        source, summary.status, summary.read, summary.landed, summary.valid,
+        summary.rejected, summary.inserted, summary.updated, summary.unchanged,
+    )  # fmt: skip
+    if summary.status != "succeeded":
+        return Failed(
+            message=f"{source} run {summary.run_id} failed: {summary.error}", data=SourceRunFailedError(summary)
+        )
+    return summary
+
+
+def run_source(source: str, target: str, **parameters: object) -> RunSummary | BaseException:
+    """Run ``ingest_source`` as a named, tagged subflow; its summary, or the error it ended with."""
+    with tags("coinflow", f"source:{source}"):
+        state = ingest_source.with_options(flow_run_name=run_name(source, target))(
+            source,
+            target,
+            return_state=True,
+            **parameters,  # type: ignore[arg-type]
+        )
+    outcome = state.result(raise_on_failure=False)
+    if isinstance(outcome, SourceRunFailedError):
+        return outcome.summary
+    if isinstance(outcome, RunSummary | BaseException):
+        return outcome
+    return RuntimeError(f"{source}: unexpected run result {outcome!r}")
