@@ -31,6 +31,7 @@ def ingest(
     csv_format: str | None = None,
     csv_mapping: str | None = None,
     coin: str | None = None,
+    streams: list[str] | None = None,
 ) -> list[RunSummary] | State:
     """Ingest new data from ``source`` into the unified model.
 
@@ -42,6 +43,7 @@ def ingest(
         csv_format: CSV layout name instead of detecting it from the header (see ``csv_formats.LAYOUTS``).
         csv_mapping: a TOML file mapping the CSV's columns (and value conventions) to the unified model.
         coin: ``SYMBOL`` or ``SYMBOL:Name`` for CSV files without a symbol column.
+        streams: an API source's streams to run (e.g. ``["markets"]``); ``None`` runs all of them.
 
     Returns:
         One summary per source run; if any run failed, a Failed state whose message names the
@@ -62,9 +64,9 @@ def ingest(
                 paths = csv_paths(Path(file)) if file else [settings.sample_csv]
                 summaries += [ingest_csv(engine, settings, path, run_id, options) for path in paths]
             elif name == "coingecko":
-                summaries.append(ingest_coingecko(engine, settings, run_id))
+                summaries.append(ingest_coingecko(engine, settings, run_id, streams=streams))
             else:
-                summaries.append(ingest_coinpaprika(engine, settings, run_id))
+                summaries.append(ingest_coinpaprika(engine, settings, run_id, streams=streams))
     finally:
         engine.dispose()
     for summary in summaries:
