@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from deployments.cli_coins import coins_app
+from deployments.cli_deployments import deployments_app
+from deployments.cli_up import up
 
 app = typer.Typer(
     help="coinflow: crypto market-data pipeline and query service.",
@@ -21,6 +23,8 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(coins_app, name="coins")
+app.add_typer(deployments_app, name="deployments")
+app.command()(up)
 sources_app = typer.Typer(
     help="The local source server (recorded CoinGecko/CoinPaprika responses).", no_args_is_help=True
 )

@@ -143,6 +143,9 @@ class Settings(BaseSettings):
     coinpaprika_history_top_n: int = Field(
         default=0, ge=0, description="Also load history of the top N coins of the latest tickers snapshot"
     )
+    up_dir: Path = Field(
+        default=DATA_DIR, description="coinflow up: its Prefect server's home (prefect/) and logs (logs/) go here"
+    )
     up_start_timeout_s: float = Field(default=180.0, gt=0, description="coinflow up: wait this long for each part")
     up_first_ingest_timeout_s: float = Field(
         default=900.0, gt=0, description="coinflow up: wait this long for the first ingest runs"
