@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: help uv install run api sources ingest migrate test pytest lint format typecheck imports check bench clean
+.PHONY: help uv install run deployments-yaml api sources ingest migrate test pytest lint format typecheck imports check bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -17,8 +17,11 @@ uv:  ## install uv when it is missing
 install: uv  ## create .venv from uv.lock (dev tools included)
 	$(UV) sync --frozen
 
-run: install migrate  ## install, migrate the embedded SQLite database, ingest every source (APIs replayed offline)
-	$(UV) run coinflow ingest --source all --offline
+run: install migrate  ## install, migrate, then `coinflow up --offline`: the local stack until Ctrl-C (see README)
+	$(UV) run coinflow up --offline
+
+deployments-yaml: install  ## write prefect.yaml from deployments/definitions.py (tests fail when it is stale)
+	$(UV) run coinflow deployments yaml
 
 api: install migrate  ## serve the GraphQL + REST query service on http://127.0.0.1:8000
 	$(UV) run coinflow api

@@ -7,7 +7,9 @@ import typer
 
 from deployments.cli_checks import database_or_exit, err, settings_or_exit
 from deployments.cli_coins import coins_app
+from deployments.cli_deployments import deployments_app
 from deployments.cli_ingest import ingest
+from deployments.cli_up import up
 from deployments.prefect_setup import configure_prefect
 
 app = typer.Typer(
@@ -18,6 +20,8 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(coins_app, name="coins")
+app.add_typer(deployments_app, name="deployments")
+app.command()(up)
 sources_app = typer.Typer(
     help="The local source server (recorded CoinGecko/CoinPaprika responses).", no_args_is_help=True
 )

@@ -1,31 +1,46 @@
-"""Serve the ``ingest`` flow from this process (no work pool needed): ``python -m deployments.serve``.
+"""Serve every deployment from this process (no work pool needed): ``python -m deployments.serve``.
 
-The long-running alternative to a worker for small set-ups; ``prefect.yaml`` holds the same
-deployments for work-pool based runs (``prefect deploy --all`` + ``prefect worker start``).
+The long-running alternative to a worker for small set-ups (``coinflow up`` runs it). The
+deployments are the ones of ``deployments/definitions.py``, the same that ``prefect.yaml``
+registers for work-pool based runs: on one Prefect server use one or the other, not both (they
+share names, and the last to register a name owns it).
 """
 
-from typing import cast
+from typing import Any, cast
 
-from prefect import serve
+from prefect import Flow, serve
 from prefect.deployments.runner import RunnerDeployment
 
+from deployments.definitions import concurrency_limit, interval, stream_deployments
+from flows.csv_inbox import csv_inbox
 from flows.ingest import ingest
+from models.settings import Settings, get_settings
+
+FLOWS: dict[str, Flow[..., Any]] = {"ingest": ingest, "csv-inbox": csv_inbox}
+
+
+def runner_deployments(settings: Settings) -> list[RunnerDeployment]:
+    """One served deployment per definition, with its schedule, tags and concurrency limit."""
+    return [
+        # to_deployment is sync-compatible: called from sync code it returns the deployment itself
+        cast(
+            RunnerDeployment,
+            FLOWS[d.flow_name].to_deployment(
+                name=d.name,
+                description=d.description,
+                parameters=d.parameters,
+                interval=interval(d),
+                tags=d.tags,
+                concurrency_limit=concurrency_limit(),
+            ),
+        )
+        for d in stream_deployments(settings)
+    ]
 
 
 def main() -> None:
     """Register the deployments and run their scheduled flow runs until interrupted."""
-    # to_deployment is sync-compatible: called from sync code it returns the deployment itself
-    csv_sample = cast(
-        RunnerDeployment,
-        ingest.to_deployment(
-            name="csv-sample",
-            parameters={"source": "csv"},
-            cron="0 * * * *",
-            tags=["coinflow", "csv"],
-            concurrency_limit=1,  # runs of one stream never overlap (a stale "running" row means a crash)
-        ),
-    )
-    serve(csv_sample)
+    serve(*runner_deployments(get_settings()), print_starting_message=False)
 
 
 if __name__ == "__main__":

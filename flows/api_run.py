@@ -16,8 +16,6 @@ from models.checkpoints import read_checkpoint
 from models.run_log import finish_run, start_run
 from models.settings import Settings
 
-RUN_STREAM = "api"
-
 
 class CommitCounter:
     """Records committed so far in a run; drives ``COINFLOW_FAIL_AFTER_N_RECORDS`` and the pause."""
@@ -35,15 +33,32 @@ class CommitCounter:
 def run_source(
     engine: Engine, source: str, streams: tuple[str, ...], flow_run_id: str | None, body: Callable[[int], None]
 ) -> RunSummary:
-    """Open a run of ``source``, call ``body(run_id)``, close the run as succeeded or failed."""
+    """Open a run of ``source``'s ``streams``, call ``body(run_id)``, close the run as succeeded or failed.
+
+    The run row's ``stream`` names the streams that ran, comma-separated (e.g. ``markets``).
+    """
     before = {stream: read_checkpoint(engine, source, stream) for stream in streams}
-    run_id = start_run(engine, source, RUN_STREAM, flow_run_id, before)
+    run_id = start_run(engine, source, ",".join(streams), flow_run_id, before)
     try:
         body(run_id)
     except Exception as error:  # noqa: BLE001 - recorded on the run; the flow fails at its end
         get_run_logger().exception("%s run %d failed", source, run_id)
         return summarize(finish_run(engine, run_id, "failed", f"{type(error).__name__}: {error}"))
     return summarize(finish_run(engine, run_id, "succeeded"))
+
+
+def select_streams(source: str, available: tuple[str, ...], chosen: list[str] | None) -> tuple[str, ...]:
+    """The streams of ``source`` to run, in the source's order; ``None`` means all of them.
+
+    Raises:
+        ValueError: a name that is not one of ``available`` (the message lists the valid ones).
+    """
+    if chosen is None:
+        return available
+    unknown = [name for name in chosen if name not in available]
+    if unknown or not chosen:
+        raise ValueError(f"unknown {source} stream(s) {unknown}; expected some of {', '.join(available)}")
+    return tuple(name for name in available if name in chosen)
 
 
 def history_bounds(settings: Settings, now: datetime | None = None) -> tuple[datetime, datetime]:

@@ -2,6 +2,7 @@
 price history per coin from its cursor. One Prefect task per step per page or coin.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -12,12 +13,13 @@ from sqlalchemy import Engine
 from flows.api_fetch import fetch
 from flows.api_normalize import history_prices, listed_coins, snapshot_prices
 from flows.api_pipeline import Page, process_page, reject_unusable
-from flows.api_run import CommitCounter, history_bounds, is_fresh, run_source
+from flows.api_run import CommitCounter, history_bounds, is_fresh, run_source, select_streams
 from flows.http_client import COINGECKO, PayloadError, SourceClient, make_client
 from flows.run_summary import RunSummary
 from flows.sources import coingecko as cg
 from models.checkpoints import read_checkpoint
 from models.coins import DeclaredCoin
+from models.market_ranks import history_coin_ids
 from models.raw_payloads import latest_payloads
 from models.settings import Settings
 from validation import coingecko as contracts
@@ -42,33 +44,42 @@ STREAMS = (cg.COINS_LIST.name, cg.MARKETS.name, cg.MARKET_CHART.name)
 def ingest_coingecko(
     engine: Engine, settings: Settings, flow_run_id: str | None, streams: list[str] | None = None
 ) -> RunSummary:
-    """Run every CoinGecko stream once; returns the run's summary (failed runs included).
+    """Run CoinGecko's streams once, in order: coin list, markets, market chart; returns the run's summary.
 
-    ``streams`` (stream names, None: all) is the ``ingest`` flow's filter; not applied yet.
+    Args:
+        streams: the stream names to run (``coins_list``, ``markets``, ``market_chart``); ``None`` runs
+            all of them. A coin list named explicitly is fetched even when the landed one is fresh.
+
+    Raises:
+        ValueError: an unknown stream name (the message lists the valid ones); failures of the run
+            itself are recorded on its ``etl_runs`` row and returned as a failed summary.
     """
-    del streams
-    return run_source(engine, cg.SOURCE, STREAMS, flow_run_id, partial(_run, engine, settings))
+    chosen = select_streams(cg.SOURCE, STREAMS, streams)
+    refresh_hours = 0.0 if streams is not None else settings.coins_list_refresh_hours
+    return run_source(engine, cg.SOURCE, chosen, flow_run_id, partial(_run, engine, settings, chosen, refresh_hours))
 
 
-def _run(engine: Engine, settings: Settings, run_id: int) -> None:
+def _run(engine: Engine, settings: Settings, chosen: tuple[str, ...], refresh_hours: float, run_id: int) -> None:
     client = make_client(COINGECKO, settings)
+    counter = CommitCounter(settings)
+    steps: dict[str, Callable[[Engine, Settings, SourceClient, int, CommitCounter], None]] = {
+        cg.COINS_LIST.name: partial(_coins_list, refresh_hours=refresh_hours),
+        cg.MARKETS.name: _markets,
+        cg.MARKET_CHART.name: _history,
+    }
     try:
-        _streams(engine, settings, client, run_id)
+        for name in chosen:
+            steps[name](engine, settings, client, run_id, counter)
     finally:
         client.close()
 
 
-def _streams(engine: Engine, settings: Settings, client: SourceClient, run_id: int) -> None:
-    counter = CommitCounter(settings)
-    _coins_list(engine, settings, client, run_id, counter)
-    _markets(engine, settings, client, run_id, counter)
-    _history(engine, settings, client, run_id, counter)
-
-
-def _coins_list(engine: Engine, settings: Settings, client: SourceClient, run_id: int, counter: CommitCounter) -> None:
+def _coins_list(
+    engine: Engine, settings: Settings, client: SourceClient, run_id: int, counter: CommitCounter, refresh_hours: float
+) -> None:
     stream = cg.COINS_LIST.name
     before = read_checkpoint(engine, cg.SOURCE, stream) or {}
-    if is_fresh(before, settings.coins_list_refresh_hours):
+    if is_fresh(before, refresh_hours):
         return
     label = "coingecko coins list"
     rows = _fetch_or_reject(engine, settings, run_id, stream, label, before, partial(cg.fetch_coins_list, client))
@@ -132,8 +143,9 @@ def _history(engine: Engine, settings: Settings, client: SourceClient, run_id: i
     state = read_checkpoint(engine, cg.SOURCE, stream) or {"coins": {}}
     first_start, end = history_bounds(settings)
     lookback = timedelta(hours=settings.history_lookback_hours)
-    identities = latest_payloads(engine, cg.SOURCE, cg.COINS_LIST.name, settings.coingecko_history_coins)
-    for coin_id in settings.coingecko_history_coins:
+    coin_ids = history_coin_ids(engine, cg.SOURCE, settings.coingecko_history_coins, settings.coingecko_history_top_n)
+    identities = latest_payloads(engine, cg.SOURCE, cg.COINS_LIST.name, coin_ids)
+    for coin_id in coin_ids:
         if coin_id not in identities:
             raise ValueError(f"coingecko history: {coin_id!r} is not in the coin list (/coins/list)")
         identity = identities[coin_id]

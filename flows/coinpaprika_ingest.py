@@ -2,6 +2,7 @@
 coin from its cursor, page by page (``/tickers/{id}/historical`` or ``/coins/{id}/ohlcv/historical``).
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -12,12 +13,13 @@ from sqlalchemy import Engine
 from flows.api_fetch import fetch
 from flows.api_normalize import history_prices, listed_coins, snapshot_prices
 from flows.api_pipeline import Page, process_page, reject_unusable
-from flows.api_run import CommitCounter, history_bounds, is_fresh, run_source
+from flows.api_run import CommitCounter, history_bounds, is_fresh, run_source, select_streams
 from flows.http_client import COINPAPRIKA, PayloadError, SourceClient, make_client
 from flows.run_summary import RunSummary
 from flows.sources import coinpaprika as cp
 from models.checkpoints import read_checkpoint
 from models.coins import DeclaredCoin
+from models.market_ranks import history_coin_ids
 from models.raw_payloads import latest_payloads
 from models.settings import Settings
 from validation import coinpaprika as contracts
@@ -38,41 +40,51 @@ _HISTORY_COLUMNS = {
 }
 
 
-def checkpoint_streams(settings: Settings) -> tuple[str, ...]:
-    """The checkpoint streams a run of these settings touches."""
+def stream_names(settings: Settings) -> tuple[str, ...]:
+    """The checkpoint streams of CoinPaprika under these settings, in run order."""
     return (cp.COINS.name, cp.TICKERS.name, cp.HISTORY_STREAMS[settings.coinpaprika_history_endpoint].name)
 
 
 def ingest_coinpaprika(
     engine: Engine, settings: Settings, flow_run_id: str | None, streams: list[str] | None = None
 ) -> RunSummary:
-    """Run every CoinPaprika stream once; returns the run's summary (failed runs included).
+    """Run CoinPaprika's streams once, in order: coins, tickers, history; returns the run's summary.
 
-    ``streams`` (stream names, None: all) is the ``ingest`` flow's filter; not applied yet.
+    Args:
+        streams: the stream names to run (``coins``, ``tickers``, and the history stream of
+            ``COINFLOW_COINPAPRIKA_HISTORY_ENDPOINT``: ``tickers_historical`` or ``ohlcv_historical``);
+            ``None`` runs all of them. A coin list named explicitly is fetched even when fresh.
+
+    Raises:
+        ValueError: an unknown stream name (the message lists the valid ones); failures of the run
+            itself are recorded on its ``etl_runs`` row and returned as a failed summary.
     """
-    del streams
-    return run_source(engine, cp.SOURCE, checkpoint_streams(settings), flow_run_id, partial(_run, engine, settings))
+    chosen = select_streams(cp.SOURCE, stream_names(settings), streams)
+    refresh_hours = 0.0 if streams is not None else settings.coins_list_refresh_hours
+    return run_source(engine, cp.SOURCE, chosen, flow_run_id, partial(_run, engine, settings, chosen, refresh_hours))
 
 
-def _run(engine: Engine, settings: Settings, run_id: int) -> None:
+def _run(engine: Engine, settings: Settings, chosen: tuple[str, ...], refresh_hours: float, run_id: int) -> None:
     client = make_client(COINPAPRIKA, settings)
+    counter = CommitCounter(settings)
+    steps: dict[str, Callable[[Engine, Settings, SourceClient, int, CommitCounter], None]] = {
+        cp.COINS.name: partial(_coins, refresh_hours=refresh_hours),
+        cp.TICKERS.name: _tickers,
+        cp.HISTORY_STREAMS[settings.coinpaprika_history_endpoint].name: _history,
+    }
     try:
-        _streams(engine, settings, client, run_id)
+        for name in chosen:
+            steps[name](engine, settings, client, run_id, counter)
     finally:
         client.close()
 
 
-def _streams(engine: Engine, settings: Settings, client: SourceClient, run_id: int) -> None:
-    counter = CommitCounter(settings)
-    _coins(engine, settings, client, run_id, counter)
-    _tickers(engine, settings, client, run_id, counter)
-    _history(engine, settings, client, run_id, counter)
-
-
-def _coins(engine: Engine, settings: Settings, client: SourceClient, run_id: int, counter: CommitCounter) -> None:
+def _coins(
+    engine: Engine, settings: Settings, client: SourceClient, run_id: int, counter: CommitCounter, refresh_hours: float
+) -> None:
     stream = cp.COINS.name
     before = read_checkpoint(engine, cp.SOURCE, stream) or {}
-    if is_fresh(before, settings.coins_list_refresh_hours):
+    if is_fresh(before, refresh_hours):
         return
     label = "coinpaprika coins"
     rows = _fetch_or_reject(engine, settings, run_id, stream, label, before, partial(cp.fetch_coins, client))
@@ -121,8 +133,11 @@ def _history(engine: Engine, settings: Settings, client: SourceClient, run_id: i
     first_start, end = history_bounds(settings)
     lookback = timedelta(hours=settings.history_lookback_hours)
     limit = cp.page_limit(endpoint, settings.coinpaprika_history_limit)
-    identities = latest_payloads(engine, cp.SOURCE, cp.COINS.name, settings.coinpaprika_history_coins)
-    for coin_id in settings.coinpaprika_history_coins:
+    coin_ids = history_coin_ids(
+        engine, cp.SOURCE, settings.coinpaprika_history_coins, settings.coinpaprika_history_top_n
+    )
+    identities = latest_payloads(engine, cp.SOURCE, cp.COINS.name, coin_ids)
+    for coin_id in coin_ids:
         if coin_id not in identities:
             raise ValueError(f"coinpaprika history: {coin_id!r} is not in the coin list (/coins)")
         identity = identities[coin_id]

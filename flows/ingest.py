@@ -56,7 +56,7 @@ def ingest(
         csv_format: CSV layout name instead of detecting it from the header (see ``csv_formats.LAYOUTS``).
         csv_mapping: a TOML file mapping the CSV's columns (and value conventions) to the unified model.
         coin: ``SYMBOL`` or ``SYMBOL:Name`` for CSV files without a symbol column.
-        streams: the API streams to run (e.g. ``["markets"]``); None runs every stream of the source.
+        streams: an API source's streams to run (e.g. ``["markets"]``); ``None`` runs all of them.
 
     Returns:
         One summary per source run; if any run failed, a Failed state naming the failed runs whose
@@ -79,6 +79,12 @@ def ingest(
                 outcomes.append(run_source("csv", path.name, file=str(path), **csv_options))
         else:
             outcomes.append(run_source(name, api_target(name, settings, streams), streams=streams))
+    return settle(outcomes)
+
+
+def settle(outcomes: list[RunSummary | BaseException]) -> list[RunSummary] | State:
+    """A parent flow's result from its source runs: every summary, or a Failed state naming the
+    failed runs whose result is an :class:`IngestFailedError` still holding every summary."""
     summaries = [outcome for outcome in outcomes if isinstance(outcome, RunSummary)]
     errors = [str(outcome) for outcome in outcomes if isinstance(outcome, BaseException)]
     failed = [f"{s.source} run {s.run_id} failed: {s.error}" for s in summaries if s.status != "succeeded"]

@@ -18,8 +18,8 @@ from prefect.states import Failed
 from flows.artifacts import publish_run_artifacts
 from flows.coingecko_ingest import STREAMS as COINGECKO_STREAMS
 from flows.coingecko_ingest import ingest_coingecko
-from flows.coinpaprika_ingest import checkpoint_streams as coinpaprika_streams
 from flows.coinpaprika_ingest import ingest_coinpaprika
+from flows.coinpaprika_ingest import stream_names as coinpaprika_streams
 from flows.csv_ingest import CsvOptions, ingest_csv
 from flows.run_summary import RunSummary
 from models.db import make_engine

@@ -43,11 +43,10 @@ def land_raw(engine: Engine, source: str, stream: str, run_id: int, records: pd.
             f"INSERT INTO raw_records ({columns}) SELECT {columns} FROM {_STAGE} WHERE true "
             "ON CONFLICT (source, natural_key, payload_hash) DO NOTHING"
         ).rowcount
-        ids: dict[str, int] = dict(
-            conn.exec_driver_sql(
-                f"SELECT s.natural_key, r.id FROM {_STAGE} s JOIN raw_records r "
-                "ON r.source = s.source AND r.natural_key = s.natural_key AND r.payload_hash = s.payload_hash"
-            ).all()
-        )
+        found = conn.exec_driver_sql(
+            f"SELECT s.natural_key, r.id FROM {_STAGE} s JOIN raw_records r "
+            "ON r.source = s.source AND r.natural_key = s.natural_key AND r.payload_hash = s.payload_hash"
+        ).all()
+        ids = {str(key): int(raw_id) for key, raw_id in found}
         drop_stage(conn, _STAGE)
     return int(landed), pd.Series(records["natural_key"].map(ids).to_numpy(), index=records.index, name="raw_record_id")

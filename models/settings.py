@@ -135,6 +135,36 @@ class Settings(BaseSettings):
         "on a busy machine); unused when PREFECT_API_URL names a running server",
     )
 
+    # ops-deploy: deployments (one per source stream), the local stack (`coinflow up`), on-demand runs
+    home: Path = Field(
+        default=REPO_ROOT, description="Folder holding flows/ (a checkout or the installed package): runs start there"
+    )
+    csv_inbox: Path = Field(default=DATA_DIR / "inbox", description="Folder of CSV files the csv-inbox stream loads")
+    schedule_coingecko_markets_s: int = Field(default=300, ge=10, description="CoinGecko markets snapshot interval")
+    schedule_coinpaprika_tickers_s: int = Field(default=600, ge=10, description="CoinPaprika tickers interval")
+    schedule_history_s: int = Field(default=3_600, ge=10, description="Price history interval (both APIs)")
+    schedule_coins_list_s: int = Field(default=21_600, ge=10, description="Coin list interval (both APIs)")
+    schedule_csv_inbox_s: int = Field(default=900, ge=10, description="CSV inbox folder interval")
+    coingecko_history_top_n: int = Field(
+        default=0, ge=0, description="Also load history of the top N coins of the latest markets snapshot"
+    )
+    coinpaprika_history_top_n: int = Field(
+        default=0, ge=0, description="Also load history of the top N coins of the latest tickers snapshot"
+    )
+    up_dir: Path = Field(
+        default=DATA_DIR, description="coinflow up: its Prefect server's home (prefect/) and logs (logs/) go here"
+    )
+    up_start_timeout_s: float = Field(default=180.0, gt=0, description="coinflow up: wait this long for each part")
+    up_first_ingest_timeout_s: float = Field(
+        default=900.0, gt=0, description="coinflow up: wait this long for the first ingest runs"
+    )
+    prefect_request_timeout_s: float = Field(
+        default=10.0, gt=0, description="API: how long POST /runs waits for the Prefect server"
+    )
+    api_trigger_token: SecretStr | None = Field(
+        default=None, description="Bearer token for POST /runs and triggerRun; unset: on-demand runs are disabled"
+    )
+
     @field_validator("database_url")
     @classmethod
     def _known_backend(cls, url: str) -> str:

@@ -2,7 +2,7 @@
 
 An identical query (text, variables, operation) asked again while the data version (bumped by every
 committed load) is unchanged is answered from memory: dashboards polling one query cost one tiny
-SELECT each, and a load makes every cached answer unreachable at once.
+SELECT each, and a load makes every cached answer unreachable at once. Mutations are never cached.
 """
 
 from typing import Any
@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from cachetools import LRUCache
 from fastapi import Request
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from sqlalchemy import Engine
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLRequestData
@@ -48,7 +49,7 @@ class CachingGraphQLRouter(GraphQLRouter[Context, None]):
         label = self.metrics.operation_label(name)
         self.metrics.graphql_operations.labels(label).inc()
         key = None
-        if self.cache is not None and request_data.query:
+        if self.cache is not None and request_data.query and not is_mutation(request_data.query, name):
             version = await context.run(read_data_version)
             variables = orjson.dumps(request_data.variables or {}, option=orjson.OPT_SORT_KEYS)
             key = (request_data.query, variables, name, version)
@@ -70,6 +71,17 @@ class CachingGraphQLRouter(GraphQLRouter[Context, None]):
         elif key is not None and self.cache is not None:
             self.cache[key] = result
         return result
+
+
+def is_mutation(query: str, operation_name: str | None) -> bool:
+    """Whether the operation to run is a mutation (never answered from the cache)."""
+    if "mutation" not in query:  # the cheap common case: no parse
+        return False
+    try:
+        operation = get_operation_ast(parse(query), operation_name)
+    except GraphQLError:
+        return True  # unparseable: let execution report it, uncached
+    return operation is None or operation.operation == OperationType.MUTATION
 
 
 def make_graphql_router(settings: Settings, engine: Engine, metrics: ApiMetrics) -> CachingGraphQLRouter:

@@ -24,6 +24,7 @@ from graphql_api.gql.cost import QueryCostLimiter
 from graphql_api.gql.market_stats import MarketQuery
 from graphql_api.gql.runs import RunQuery
 from graphql_api.gql.scalars import SCALAR_MAP
+from graphql_api.gql.trigger import TriggerMutation
 from graphql_api.json_logging import log
 from models.settings import Settings
 
@@ -69,4 +70,5 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.api_introspection:
         extensions.append(DisableIntrospection)
-    return LoggedSchema(query=Query, extensions=extensions, config=StrawberryConfig(scalar_map=SCALAR_MAP))
+    config = StrawberryConfig(scalar_map=SCALAR_MAP)
+    return LoggedSchema(query=Query, mutation=TriggerMutation, extensions=extensions, config=config)
