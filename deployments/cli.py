@@ -12,13 +12,13 @@ from rich.console import Console
 from rich.table import Table
 
 from deployments.cli_coins import coins_app
+from deployments.cli_db import db_app
 
 app = typer.Typer(
     help="coinflow: crypto market-data pipeline and query service.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(coins_app, name="coins")
 sources_app = typer.Typer(
@@ -133,16 +133,6 @@ def _print_table(summaries: list["RunSummary"]) -> None:
     for name in COUNT_COLUMNS:
         table.add_row(name, *(str(getattr(s, name)) for s in summaries))
     Console().print(table)
-
-
-@db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
-    """Apply the Alembic migrations to COINFLOW_DATABASE_URL (creates a SQLite file on first use)."""
-    from models.migrate import upgrade
-    from models.settings import get_settings
-
-    upgrade(get_settings().database_url, revision)
-    err.print(f"database at {revision}")
 
 
 @sources_app.command("serve")
