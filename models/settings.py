@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The files coinflow ships (sample CSV, replay recordings, coin overrides): ``data/`` of a checkout, or
-# ``models/data/`` of an installed wheel (pyproject's ``force-include`` copies them there). Read-only.
+# ``models/data/`` of an installed wheel (pyproject's wheel ``sources`` rewrite puts them there). Read-only.
 _WHEEL_DATA_DIR = Path(__file__).resolve().parent / "data"
 INSTALLED = _WHEEL_DATA_DIR.is_dir()
 DATA_DIR = _WHEEL_DATA_DIR if INSTALLED else REPO_ROOT / "data"
