@@ -5,8 +5,9 @@ from typing import Annotated
 
 import typer
 
-from deployments.cli_checks import database_or_exit, err, settings_or_exit
+from deployments.cli_checks import err, settings_or_exit
 from deployments.cli_coins import coins_app
+from deployments.cli_db import db_app
 from deployments.cli_deployments import deployments_app
 from deployments.cli_ingest import ingest
 from deployments.cli_up import up
@@ -17,7 +18,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(coins_app, name="coins")
 app.add_typer(deployments_app, name="deployments")
@@ -52,19 +52,6 @@ def main(
     """
     del version  # handled by its eager callback
     configure_prefect(settings_or_exit())
-
-
-@db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
-    """Apply the Alembic migrations to COINFLOW_DATABASE_URL (creates a SQLite file on first use)."""
-    from models.migrate import upgrade
-
-    settings = settings_or_exit()
-    if revision == "head":
-        database_or_exit(settings)
-    else:
-        upgrade(settings.database_url, revision)
-    err.print(f"database at {revision}")
 
 
 @sources_app.command("serve")

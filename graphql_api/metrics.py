@@ -10,44 +10,95 @@ from pathlib import Path
 from threading import Lock
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 
+from graphql_api.queries.etl_outcomes import RunOutcomes, run_outcomes
 from graphql_api.queries.etl_status import SourceStatus, source_statuses
 
 
 class EtlCollector(Collector):
-    """Per-source ETL gauges read from the database, cached for ``ttl_s`` so scrapes stay cheap."""
+    """Per-source ETL metrics read from the database, cached for ``ttl_s`` so scrapes stay cheap.
+
+    The alert rules of deployments/prometheus/alerts.yml and the Grafana dashboard read these.
+    """
 
     def __init__(self, engine: Engine, ttl_s: float) -> None:
         self._engine = engine
         self._ttl_s = ttl_s
         self._lock = Lock()
-        self._cached: tuple[float, list[SourceStatus]] | None = None
+        self._cached: tuple[float, list[SourceStatus], RunOutcomes] | None = None
 
-    def _statuses(self) -> list[SourceStatus]:
+    def _read(self) -> tuple[list[SourceStatus], RunOutcomes]:
         with self._lock:
             now = time.monotonic()
             if self._cached is None or now - self._cached[0] > self._ttl_s:
                 with self._engine.connect() as conn:
-                    self._cached = (now, source_statuses(conn))
-            return self._cached[1]
+                    self._cached = (now, source_statuses(conn), run_outcomes(conn))
+            return self._cached[1], self._cached[2]
 
     def collect(self) -> Iterator[Metric]:
-        """Yield the gauges (called on each scrape)."""
-        last_success = GaugeMetricFamily(
-            "coinflow_etl_last_success_timestamp_seconds", "End of the last succeeded run", labels=["source"]
-        )
-        rows = GaugeMetricFamily("coinflow_etl_price_rows", "Price rows stored", labels=["source"])
-        rejected = GaugeMetricFamily("coinflow_etl_rejected_records", "Quarantined records", labels=["source"])
-        for status in self._statuses():
-            if status.last_success_at is not None:
-                last_success.add_metric([status.source], status.last_success_at.timestamp())
-            rows.add_metric([status.source], status.price_rows)
-            rejected.add_metric([status.source], status.rejected)
-        yield from (last_success, rows, rejected)
+        """Yield the metrics (called on each scrape)."""
+        statuses, outcomes = self._read()
+        yield from _stored_data_metrics(statuses)
+        yield from _run_outcome_metrics(outcomes)
+
+
+def _stored_data_metrics(statuses: list[SourceStatus]) -> Iterator[Metric]:
+    last_success = GaugeMetricFamily(
+        "coinflow_etl_last_success_timestamp_seconds", "End of the last succeeded run", labels=["source"]
+    )
+    rows = GaugeMetricFamily("coinflow_etl_price_rows", "Price rows stored", labels=["source"])
+    rejected = GaugeMetricFamily("coinflow_etl_rejected_records", "Quarantined records", labels=["source"])
+    for status in statuses:
+        if status.last_success_at is not None:
+            last_success.add_metric([status.source], status.last_success_at.timestamp())
+        rows.add_metric([status.source], status.price_rows)
+        rejected.add_metric([status.source], status.rejected)
+    yield from (last_success, rows, rejected)
+
+
+def _run_outcome_metrics(outcomes: RunOutcomes) -> Iterator[Metric]:
+    runs = CounterMetricFamily(
+        "coinflow_etl_runs", "Runs by outcome (running, succeeded, failed)", labels=["source", "status"]
+    )
+    for (source, status), count in sorted(outcomes.runs_by_status.items()):
+        runs.add_metric([source, status], count)
+    failures = GaugeMetricFamily(
+        "coinflow_etl_consecutive_failures", "Failed runs since the last succeeded one", labels=["source"]
+    )
+    for source in sorted({source for source, _ in outcomes.runs_by_status}):
+        failures.add_metric([source], outcomes.consecutive_failures.get(source, 0))
+    last = {
+        "success": GaugeMetricFamily(
+            "coinflow_etl_last_run_success",
+            "1 when the last finished run succeeded, 0 when it failed",
+            labels=["source"],
+        ),
+        "finished": GaugeMetricFamily(
+            "coinflow_etl_last_run_finished_timestamp_seconds", "End of the last finished run", labels=["source"]
+        ),
+        "duration": GaugeMetricFamily(
+            "coinflow_etl_last_run_duration_seconds", "Wall-clock length of the last finished run", labels=["source"]
+        ),
+        "read": GaugeMetricFamily(
+            "coinflow_etl_last_run_read_records", "Records read by the last finished run", labels=["source"]
+        ),
+        "rejected": GaugeMetricFamily(
+            "coinflow_etl_last_run_rejected_records", "Records quarantined by the last finished run", labels=["source"]
+        ),
+    }
+    for source, run in sorted(outcomes.last_finished.items()):
+        last["success"].add_metric([source], 1.0 if run.status == "succeeded" else 0.0)
+        last["finished"].add_metric([source], run.finished_at.timestamp())
+        last["duration"].add_metric([source], run.duration_s)
+        last["read"].add_metric([source], run.read)
+        last["rejected"].add_metric([source], run.rejected)
+    yield runs
+    yield failures
+    yield from last.values()
 
 
 _OPERATION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")

@@ -12,8 +12,15 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = REPO_ROOT / "data"
-DEFAULT_SQLITE_PATH = DATA_DIR / "coinflow.db"
+# The files coinflow ships (sample CSV, replay recordings, coin overrides): ``data/`` of a checkout, or
+# ``models/data/`` of an installed wheel (pyproject's wheel ``sources`` rewrite puts them there). Read-only.
+_WHEEL_DATA_DIR = Path(__file__).resolve().parent / "data"
+INSTALLED = _WHEEL_DATA_DIR.is_dir()
+DATA_DIR = _WHEEL_DATA_DIR if INSTALLED else REPO_ROOT / "data"
+# Where coinflow writes (the embedded SQLite database): a checkout's own ``data/``; for an installed
+# package ``data/`` under the directory it was started in, never site-packages.
+LOCAL_DATA_DIR = Path.cwd() / "data" if INSTALLED else REPO_ROOT / "data"
+DEFAULT_SQLITE_PATH = LOCAL_DATA_DIR / "coinflow.db"
 
 
 class Settings(BaseSettings):

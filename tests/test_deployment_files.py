@@ -89,3 +89,46 @@ def test_dockerfile_copies_only_what_exists() -> None:
         for source in line.split()[:-1]:
             assert (REPO / source).exists(), f"Dockerfile copies missing {source}"
     assert Path(REPO / "uv.lock").is_file()
+
+
+def _dockerignore_patterns() -> list[str]:
+    lines = (REPO / ".dockerignore").read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _docker_ignores(path: str) -> bool:
+    """Whether .dockerignore keeps ``path`` out of the build context (Go filepath.Match, ** for any depth)."""
+    from fnmatch import fnmatch
+
+    parts = path.split("/")
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    for pattern in _dockerignore_patterns():
+        bare = pattern.removeprefix("**/")
+        if any(fnmatch(prefix, pattern) or fnmatch(parts[i], bare) for i, prefix in enumerate(prefixes)):
+            return True
+    return False
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["data/coinflow.db", "data/coinflow.db-wal", ".venv/bin/python", ".git/HEAD", ".env", "models/__pycache__/x.pyc"],
+)
+def test_dockerignore_keeps_local_state_and_secrets_out_of_the_image(path: str) -> None:
+    assert _docker_ignores(path)
+
+
+def test_dockerignore_keeps_everything_the_dockerfile_copies() -> None:
+    dockerfile = (REPO / "deployments" / "Dockerfile").read_text()
+    copied = [
+        source
+        for line in re.findall(r"^COPY (?!--)(.+)$", dockerfile, flags=re.MULTILINE)
+        for source in line.split()[:-1]
+    ]
+    needed = [
+        *copied,
+        "data/sample_prices.csv",
+        "data/coin_overrides.csv",
+        "data/sources/coingecko/coins_markets.json",
+        "models/migrations/env.py",
+    ]
+    assert [path for path in needed if _docker_ignores(path)] == []

@@ -1,9 +1,11 @@
--- Runs once, when the PostgreSQL volume is created (docker-entrypoint-initdb.d).
+-- Run once by init.sh, when the PostgreSQL volume is created; the passwords are psql variables
+-- (:'etl_password' ...) that init.sh sets from the container's environment (compose passes them
+-- from .env), so no password is written in this repository.
 -- coinflow_etl owns coinflow's schema (migrations, loads); coinflow_api may only read it;
--- prefect owns Prefect's own database. Passwords are the compose defaults: change them in production.
-CREATE ROLE coinflow_etl LOGIN PASSWORD 'coinflow_etl';
-CREATE ROLE coinflow_api LOGIN PASSWORD 'coinflow_api';
-CREATE ROLE prefect LOGIN PASSWORD 'prefect';
+-- prefect owns Prefect's own database.
+CREATE ROLE coinflow_etl LOGIN PASSWORD :'etl_password';
+CREATE ROLE coinflow_api LOGIN PASSWORD :'api_password';
+CREATE ROLE prefect LOGIN PASSWORD :'prefect_password';
 CREATE DATABASE coinflow OWNER coinflow_etl;
 CREATE DATABASE prefect OWNER prefect;
 

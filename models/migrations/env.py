@@ -1,5 +1,7 @@
 """Alembic environment: the schema is SQLModel.metadata; the URL comes from the caller or settings."""
 
+from logging.config import fileConfig
+
 from alembic import context
 from sqlmodel import SQLModel
 
@@ -8,6 +10,8 @@ from models.db import make_engine
 from models.settings import get_settings
 
 config = context.config
+if config.config_file_name is not None:  # the Alembic CLI (alembic.ini): its log lines say what ran
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 target_metadata = SQLModel.metadata
 
 
