@@ -127,6 +127,14 @@ class Settings(BaseSettings):
         description='Per source, the oldest acceptable last successful run for /health/ready, e.g. {"csv": 86400}',
     )
 
+    # values-api: cross-source spread
+    spread_window_minutes: float = Field(
+        default=15.0,
+        gt=0,
+        description="Compare only sources whose latest prices are this close in time to the newest one "
+        "(docs/columns.md: snapshots refresh every few minutes; a daily close lines up to the second)",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _known_backend(cls, url: str) -> str:
