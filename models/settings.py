@@ -83,7 +83,10 @@ class Settings(BaseSettings):
         default=25, ge=1, description="CoinPaprika pacing (free plan: 20,000 calls a month is about 27/min)"
     )
     # sources: what to fetch
-    vs_currency: str = "usd"
+    vs_currency: Literal["usd"] = Field(
+        default="usd",
+        description="Quote currency asked of the APIs; only usd: the value is stored as price_usd (docs/columns.md)",
+    )
     history_start: str | None = Field(
         default=None, description="First day of history (YYYY-MM-DD) on a coin's first run; default: history_days ago"
     )

@@ -158,7 +158,7 @@ def _period_closed(time_close: pd.Series) -> pd.Series:
     Today's partial candle has time_close = the fetch time (2022-04-19T15:44:00Z in the recording).
     """
     end = time_close + _CLOSE_RESOLUTION
-    on_boundary = (end - pd.Timestamp(0, tz="UTC")) % pd.Timedelta(OHLCV_PERIOD) == pd.Timedelta(0)
+    on_boundary = end == end.dt.floor(pd.Timedelta(OHLCV_PERIOD))  # periods count from the epoch (00:00 UTC)
     return on_boundary & (end <= pd.Timestamp.now(tz="UTC"))
 
 

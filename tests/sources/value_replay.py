@@ -61,7 +61,7 @@ def _coinpaprika(out: Path, now: datetime) -> None:
     sentinels = _read(RECORDED / "coinpaprika" / "tickers__zero-and-empty-sentinels_constructed.json")
     replaced = {t["id"] for t in sentinels}
     _write(out / "tickers.json", [t for t in tickers if t["id"] not in replaced] + sentinels)
-    _write(out / "ohlcv" / "eth-ethereum.json", _read(RECORDED / "coinpaprika" / OHLCV_ETH) + [open_candle(now)])
+    _write(out / "ohlcv" / "eth-ethereum.json", [*_read(RECORDED / "coinpaprika" / OHLCV_ETH), open_candle(now)])
     _write(out / "ohlcv" / "btc-bitcoin.json", _read(RECORDED / "coinpaprika" / OHLCV_TODAY_BTC))
     for coin in ("btc-bitcoin", "eth-ethereum"):
         shutil.copyfile(DATA / "coinpaprika" / "historical" / f"{coin}.json", out / "historical" / f"{coin}.json")
