@@ -1,9 +1,9 @@
 """Pandera schemas and drift contracts for what CoinPaprika v1 returns (see SCHEMAS.md section 2).
 
 CoinPaprika documents "missing values are returned as empty string": ``""`` is accepted wherever a
-value is expected and treated as missing. Its ``0`` for a market cap or volume means unknown (a coin
-without circulating supply has market cap 0) and ``rank`` 0 means unranked: the sentinel tables
-below turn them into NULL (docs/columns.md gives the reasons).
+value is expected and treated as missing. It writes ``0`` for what it does not know (``"max_supply": 0``
+in the recorded tickers): a market cap or volume of 0 means unknown, and ``rank`` 0 means unranked
+(ranks start at 1); the sentinel tables below turn them into NULL (docs/columns.md gives the reasons).
 
 An OHLCV row is a candle: its close is observed at the period's end, ``time_open`` + the period
 (``time_close`` 23:59:59 is the last second inside it). A candle still open when fetched (CoinPaprika
