@@ -122,4 +122,9 @@ def cross_source_spreads(
     for (canonical_id, symbol, name), quotes in latest.items():
         found = compare(quotes, now, window, threshold_pct)
         spreads.append(CoinSpread(canonical_id, symbol, name, found.quotes, found.spread_pct, found.flagged))
-    return sorted(spreads, key=lambda s: (-(s.spread_pct or -1.0), s.canonical_id))
+    return sorted(spreads, key=_widest_first)
+
+
+def _widest_first(spread: CoinSpread) -> tuple[bool, float, str]:
+    """Compared coins by spread descending (0 % included), then the coins with nothing to compare."""
+    return (spread.spread_pct is None, -(spread.spread_pct or 0.0), spread.canonical_id)

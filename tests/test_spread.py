@@ -76,6 +76,19 @@ def test_only_sources_observed_within_the_window_are_compared(engine: Engine, se
     assert xrp.spread_pct is None and not xrp.flagged
     assert [(q.source, q.stale) for q in xrp.quotes] == [("coingecko", False), ("coinpaprika", True)]
     assert usdt.spread_pct is None and [q.source for q in usdt.quotes] == ["coingecko"]
+    with engine.connect() as conn:
+        order = [s.canonical_id for s in cross_source_spreads(conn, NOW, 2.0, WINDOW)]
+    assert order == ["bitcoin", "ethereum", "ripple", "tether"]  # widest first, then nothing compared
+
+
+def test_sources_agreeing_exactly_sort_before_coins_with_nothing_to_compare(engine: Engine, settings: Settings) -> None:
+    load_latest(engine, [
+        ("bitcoin", "coingecko", timedelta(0), 100.0), ("bitcoin", "csv", timedelta(0), 100.0),
+        ("ethereum", "coingecko", timedelta(0), 2000.0), ("ripple", "coingecko", timedelta(0), 2.0),
+    ])  # fmt: skip
+    with engine.connect() as conn:
+        found = [(s.canonical_id, s.spread_pct) for s in cross_source_spreads(conn, NOW, 2.0, WINDOW)]
+    assert found == [("bitcoin", 0.0), ("ethereum", None), ("ripple", None)]
 
 
 def test_a_wider_window_compares_more_and_flags_the_disagreement(engine: Engine, settings: Settings) -> None:
