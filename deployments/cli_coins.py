@@ -1,6 +1,8 @@
 """``coinflow coins``: review coin identity (unmatched coins, ties, why a source id maps where it does)."""
 
-from typing import TYPE_CHECKING, Annotated
+import json
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -8,6 +10,8 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from models.spread import CoinSpread
 
 coins_app = typer.Typer(
     help="Review coin identity across sources.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -82,20 +86,61 @@ def explain_command(canonical_id: Annotated[str, typer.Argument(help="The canoni
 def spread_command(
     coin: Annotated[list[str] | None, typer.Option(help="Only these canonical ids (repeatable).")] = None,
     limit: Annotated[int, typer.Option(min=1, help="How many coins to show.")] = 50,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")
+    ] = False,
 ) -> None:
-    """Compare each coin's latest price across sources: spread (max-min)/median and staleness."""
+    """Compare each coin's latest price across sources observed close in time: spread (max-min)/median.
+
+    Sources whose latest price is more than COINFLOW_SPREAD_WINDOW_MINUTES older than the coin's
+    newest are shown as stale and left out of the spread.
+    """
+    from datetime import timedelta
+
     from models.columns import utcnow
     from models.settings import get_settings
     from models.spread import cross_source_spreads
 
+    settings = get_settings()
+    window = timedelta(minutes=settings.spread_window_minutes)
     engine = _engine()
     with engine.connect() as conn:
-        spreads = cross_source_spreads(conn, utcnow(), get_settings().spread_alert_pct, coin)
-    table = Table(title=f"cross-source spread (flag above {get_settings().spread_alert_pct}%)")
+        spreads = cross_source_spreads(conn, utcnow(), settings.spread_alert_pct, window, coin)[:limit]
+    if as_json:
+        sys.stdout.write(json.dumps({"window_minutes": settings.spread_window_minutes, "coins": _json(spreads)}) + "\n")
+        return
+    title = (
+        f"cross-source spread within {settings.spread_window_minutes:g} min (flag above {settings.spread_alert_pct}%)"
+    )
+    table = Table(title=title)
     for column in ("coin", "spread %", "flag", "source: price (age)"):
         table.add_column(column)
-    for s in spreads[:limit]:
-        quotes = "; ".join(f"{q.source}: {q.price_usd:,.6g} ({q.age_seconds / 3600:,.1f} h)" for q in s.quotes)
+    for s in spreads:
+        quotes = "; ".join(
+            f"{q.source}: {q.price_usd:,.6g} ({q.age_seconds / 3600:,.1f} h{', stale' if q.stale else ''})"
+            for q in s.quotes
+        )
         spread = "-" if s.spread_pct is None else f"{s.spread_pct:.2f}"
         table.add_row(s.canonical_id, spread, "!" if s.flagged else "", quotes)
     Console().print(table)
+
+
+def _json(spreads: "list[CoinSpread]") -> list[dict[str, Any]]:
+    return [
+        {
+            "canonical_id": s.canonical_id,
+            "spread_pct": s.spread_pct,
+            "flagged": s.flagged,
+            "quotes": [
+                {
+                    "source": q.source,
+                    "price_usd": q.price_usd,
+                    "observed_at": q.observed_at.isoformat(),
+                    "age_seconds": q.age_seconds,
+                    "stale": q.stale,
+                }
+                for q in s.quotes
+            ],
+        }
+        for s in spreads
+    ]

@@ -33,9 +33,7 @@ def listed_coins(
     Returns no prices (a coin list carries none); ``platforms`` gives contracts by coin id where known.
     """
     declared = {
-        str(i): DeclaredCoin(
-            str(i), "" if pd.isna(s) else str(s).upper(), str(n).strip(), (platforms or {}).get(str(i))
-        )
+        str(i): DeclaredCoin(str(i), _symbol(s), str(n).strip(), (platforms or {}).get(str(i)))
         for i, s, n in zip(valid["id"], valid["symbol"], valid["name"], strict=True)
     }
     coin_ids(engine, source, declared)
@@ -51,7 +49,7 @@ def snapshot_prices(
     change_24h_pct, rank) to the validated frame's columns.
     """
     declared = {
-        str(i): DeclaredCoin(str(i), str(s).upper(), str(n).strip())
+        str(i): DeclaredCoin(str(i), _symbol(s), str(n).strip())
         for i, s, n in zip(valid["id"], valid["symbol"], valid["name"], strict=True)
     }
     ids = coin_ids(engine, source, declared)
@@ -70,6 +68,11 @@ def history_prices(
     """Prices from one coin's history rows."""
     coin_id = coin_ids(engine, source, {coin.source_coin_id: coin})[coin.source_coin_id]
     return _prices(valid, pd.Series(coin_id, index=valid.index), source, raw_ids, run_id, columns)
+
+
+def _symbol(value: object) -> str:
+    """A source's ticker symbol, upper case; "" where the source sends none (CoinGecko: arcium, nyla-ai)."""
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).upper()
 
 
 def _prices(

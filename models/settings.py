@@ -90,7 +90,10 @@ class Settings(BaseSettings):
         default=25, ge=1, description="CoinPaprika pacing (free plan: 20,000 calls a month is about 27/min)"
     )
     # sources: what to fetch
-    vs_currency: str = "usd"
+    vs_currency: Literal["usd"] = Field(
+        default="usd",
+        description="Quote currency asked of the APIs; only usd: the value is stored as price_usd (docs/columns.md)",
+    )
     history_start: str | None = Field(
         default=None, description="First day of history (YYYY-MM-DD) on a coin's first run; default: history_days ago"
     )
@@ -170,6 +173,14 @@ class Settings(BaseSettings):
     )
     api_trigger_token: SecretStr | None = Field(
         default=None, description="Bearer token for POST /runs and triggerRun; unset: on-demand runs are disabled"
+    )
+
+    # values-api: cross-source spread
+    spread_window_minutes: float = Field(
+        default=15.0,
+        gt=0,
+        description="Compare only sources whose latest prices are this close in time to the newest one "
+        "(docs/columns.md: snapshots refresh every few minutes; a daily close lines up to the second)",
     )
 
     @field_validator("database_url")

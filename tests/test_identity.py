@@ -1,7 +1,6 @@
 """Coin identity across sources on real coin lists: never merged by symbol, ties never guessed."""
 
 import json
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +13,6 @@ from models.identity_queries import explain, unmatched
 from models.load import PRICE_COLUMNS, Batch, load_batch
 from models.run_log import start_run
 from models.settings import Settings, get_settings
-from models.spread import cross_source_spreads
 from tests.db_snapshot import count
 
 FIXTURES = Path(__file__).parent / "fixtures" / "identity"
@@ -149,37 +147,6 @@ def test_csv_observations_join_the_api_coin_of_the_same_asset(engine: Engine, ov
     resolve_coins(engine, "coingecko", gecko_coins(), "source-id")
     resolve_coins(engine, "csv", [DeclaredCoin("bitcoin:btc", "BTC", "Bitcoin")], "csv-declared")
     assert canonical(engine, "csv", "bitcoin:btc") == ("bitcoin", "symbol+name")
-
-
-def test_spread_and_staleness_per_coin(engine: Engine, overrides: Path) -> None:
-    ids = resolve_coins(engine, "coingecko", gecko_coins(), "source-id")
-    paprika_ids = resolve_coins(engine, "coinpaprika", paprika("btc-bitcoin", "eth-ethereum"), "source-id")
-    csv_ids = resolve_coins(engine, "csv", [DeclaredCoin("bitcoin:btc", "BTC", "Bitcoin")], "csv-declared")
-    run_id = start_run(engine, "coingecko", "markets", None, None)
-    now = datetime(2025, 3, 4, 12, 0, tzinfo=UTC)
-    rows = [
-        (ids["bitcoin"], "coingecko", now - timedelta(minutes=5), 100.0),
-        (ids["bitcoin"], "coingecko", now - timedelta(days=1), 90.0),  # older: not the latest
-        (paprika_ids["btc-bitcoin"], "coinpaprika", now - timedelta(minutes=1), 102.0),
-        (csv_ids["bitcoin:btc"], "csv", now - timedelta(hours=2), 110.0),
-        (ids["ethereum"], "coingecko", now - timedelta(minutes=5), 2000.0),
-        (paprika_ids["eth-ethereum"], "coinpaprika", now - timedelta(minutes=5), 2020.0),
-    ]
-    frame = pd.DataFrame(
-        [{"coin_id": c, "source": s, "observed_at": pd.Timestamp(t), "price_usd": p, "market_cap_usd": None,
-          "volume_24h_usd": None, "change_24h_pct": None, "rank": None, "raw_record_id": None, "run_id": run_id}
-         for c, s, t, p in rows]
-    )[list(PRICE_COLUMNS)]  # fmt: skip
-    for source in ("coingecko", "coinpaprika", "csv"):
-        load_batch(engine, Batch(run_id, source, "s", frame[frame["source"] == source], {"n": 1}))
-    with engine.connect() as conn:
-        spreads = {s.canonical_id: s for s in cross_source_spreads(conn, now, 2.0, ["bitcoin", "ethereum"])}
-    btc, eth = spreads["bitcoin"], spreads["ethereum"]
-    assert [(q.source, q.price_usd, q.age_seconds) for q in btc.quotes] == [
-        ("coingecko", 100.0, 300.0), ("coinpaprika", 102.0, 60.0), ("csv", 110.0, 7200.0),
-    ]  # fmt: skip
-    assert btc.spread_pct == pytest.approx((110 - 100) / 102 * 100) and btc.flagged
-    assert eth.spread_pct == pytest.approx(20 / 2010 * 100) and not eth.flagged
 
 
 def test_review_commands_list_ties_and_explain_mappings(engine: Engine, overrides: Path) -> None:

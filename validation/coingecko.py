@@ -1,4 +1,11 @@
-"""Pandera schemas and drift contracts for what CoinGecko v3 returns (see SCHEMAS.md section 1)."""
+"""Pandera schemas and drift contracts for what CoinGecko v3 returns (see SCHEMAS.md section 1).
+
+What CoinGecko really sends, from the recorded payloads (data/sources/recorded, /coins/list of
+rotki/test-caching): ``"symbol": ""`` for real coins (arcium, nyla-ai, ...), ``null`` for any number
+it lacks, and ``0`` for an unknown market cap or volume (``[1491091200000, 0.0]`` in a chart's
+``market_caps``; the first 242 days of its own export have ``total_volume`` 0). The sentinel table
+below turns the zeros into NULL; docs/columns.md gives the reasons.
+"""
 
 from typing import Any
 
@@ -7,13 +14,14 @@ import pandera.pandas as pa
 
 from validation.contract import UTC_TIME, Contract, columns_frame
 from validation.drift import ARRAY, EMPTY, NULL, NUMBER, OBJECT, STRING, FieldSpec
+from validation.sentinels import ZERO, unknown_to_null
 
 _NUM = FieldSpec(NUMBER | NULL)
 _OPTIONAL_NUM = FieldSpec(NUMBER | NULL, required=False)
 
 MARKETS_FIELDS: dict[str, FieldSpec] = {
     "id": FieldSpec(STRING),
-    "symbol": FieldSpec(STRING),
+    "symbol": FieldSpec(STRING | EMPTY),  # "" for real coins of the coin list (arcium, nyla-ai, ...)
     "name": FieldSpec(STRING),
     "image": FieldSpec(STRING | NULL),
     "current_price": _NUM,
@@ -61,6 +69,11 @@ _MARKETS_COLUMNS = {
     )
 }
 
+# A listed coin with a price has a market cap (price x supply) and trades somewhere; CoinGecko's 0
+# there means it does not know (no circulating supply, no ticker it trusts yet): stored as NULL.
+MARKETS_UNKNOWN = {"market_cap": frozenset({ZERO}), "total_volume": frozenset({ZERO})}
+CHART_UNKNOWN = {"market_cap": frozenset({ZERO}), "total_volume": frozenset({ZERO})}
+
 CHART_FIELDS: dict[str, FieldSpec] = {name: FieldSpec(ARRAY) for name in ("prices", "market_caps", "total_volumes")}
 LIST_FIELDS: dict[str, FieldSpec] = {
     "id": FieldSpec(STRING),
@@ -71,12 +84,12 @@ LIST_FIELDS: dict[str, FieldSpec] = {
 
 
 def _markets_frame(payloads: pd.Series) -> pd.DataFrame:
-    return columns_frame(payloads, _MARKETS_COLUMNS, MARKETS_FIELDS)
+    return unknown_to_null(columns_frame(payloads, _MARKETS_COLUMNS, MARKETS_FIELDS), MARKETS_UNKNOWN)
 
 
 def _chart_frame(payloads: pd.Series) -> pd.DataFrame:
     """Chart slices ``{"prices": [t, p], ...}`` -> timestamp, price, market_cap, total_volume."""
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "timestamp": [_stamp(p) for p in payloads],
             "price": [_value(p, "prices") for p in payloads],
@@ -86,6 +99,7 @@ def _chart_frame(payloads: pd.Series) -> pd.DataFrame:
         index=payloads.index,
         dtype=object,
     )
+    return unknown_to_null(frame, CHART_UNKNOWN)
 
 
 def _list_frame(payloads: pd.Series) -> pd.DataFrame:
@@ -111,7 +125,8 @@ def _text(max_length: int) -> pa.Column:
 markets_schema = pa.DataFrameSchema(
     {
         "id": _text(300),
-        "symbol": _text(64),
+        # CoinGecko's coin list has real coins with an empty symbol: their prices are valid (NULL symbol).
+        "symbol": pa.Column(str, pa.Check.str_length(max_value=64), coerce=True, nullable=True),
         "name": _text(300),
         "current_price": pa.Column(float, pa.Check.gt(0), coerce=True, nullable=False),
         "market_cap": pa.Column(float, pa.Check.ge(0), coerce=True, nullable=True),

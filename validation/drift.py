@@ -3,6 +3,10 @@
 Added fields, missing required fields and values whose JSON type the contract does not allow are
 reported once per (field, kind) per payload, with an example value. What to do about them is the
 caller's policy (``evolve`` or ``freeze``).
+
+``null`` and ``""`` are the absence of a value, not a type: a field the contract knows that arrives
+empty is never a type change (CoinGecko sends ``"symbol": ""`` for real coins, CoinPaprika documents
+``""`` for missing numbers). Whether a row may lack that value is the Pandera schema's decision.
 """
 
 from collections.abc import Iterable, Mapping
@@ -16,6 +20,7 @@ ARRAY = frozenset({"array"})
 OBJECT = frozenset({"object"})
 NULL = frozenset({"null"})
 EMPTY = frozenset({"empty"})  # "" where a number is expected: CoinPaprika's documented "missing"
+_ABSENT = NULL | EMPTY  # no value: validation decides whether the row may lack it
 _EXAMPLE_CHARS = 200
 
 
@@ -76,7 +81,7 @@ def detect_drift(items: Iterable[Any], expected: Mapping[str, FieldSpec]) -> lis
             spec = expected.get(name)
             if spec is None:
                 _note(found, name, "added", value)
-            elif json_kind(value) not in spec.kinds:
+            elif json_kind(value) not in spec.kinds | _ABSENT:
                 _note(found, name, "type_changed", value)
         for name, spec in expected.items():
             if spec.required and name not in fields:

@@ -1,6 +1,6 @@
 """GraphQL types of the market model: Coin, its source mappings, Price with lineage, and Series."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import strawberry
@@ -22,7 +22,7 @@ from graphql_api.queries.prices import (
 from graphql_api.queries.series import SERIES_MAX_POINTS, Interval, SeriesColumns, SeriesRequest
 from graphql_api.queries.tables import prices
 from models.columns import as_utc, utcnow
-from models.spread import spread_pct
+from models.spread import compare
 
 # Price.from_row unpacks rows by position: every price query selects the table's columns first, in this order.
 PRICE_COLUMNS = (
@@ -134,15 +134,22 @@ class CoinSourceId:
 
 @strawberry.type(description="Spread of the latest prices across sources.")
 class Spread:
-    """How far the sources' latest prices disagree: (max - min) / median, and how stale they are."""
+    """How far the sources' latest prices disagree: (max - min) / median, and how stale they are.
 
-    sources: int
+    Only sources whose latest prices lie within COINFLOW_SPREAD_WINDOW_MINUTES of the newest one are
+    compared (models/spread.py, the same definition as `coinflow coins spread`).
+    """
+
+    sources: int = strawberry.field(description="How many sources' prices were compared.")
     min_usd: float
     max_usd: float
     abs_usd: float
-    pct: float = strawberry.field(description="(max - min) / median of the latest prices, in percent.")
+    pct: float = strawberry.field(description="(max - min) / median of the compared prices, in percent.")
     flagged: bool = strawberry.field(description="pct above the alert threshold (COINFLOW_SPREAD_ALERT_PCT).")
-    max_age_seconds: float = strawberry.field(description="Age of the stalest of those latest prices.")
+    max_age_seconds: float = strawberry.field(description="Age of the stalest of the compared prices.")
+    stale_sources: list[str] = strawberry.field(
+        description="Sources whose latest price is older than the window before the newest: not compared."
+    )
 
 
 @strawberry.type(description="A chart series as columns: one array per measure, aligned by index.")
@@ -203,23 +210,31 @@ class Coin:
             return None
         return Price.from_row(max(rows, key=lambda row: (as_utc(row.observed_at), row.source)))
 
-    @strawberry.field(description="Spread between the sources' latest prices (null with fewer than two).")
+    @strawberry.field(
+        description="Spread between the sources' latest prices observed close in time (null with fewer than two)."
+    )
     async def spread(self, info: Info[Context, None]) -> Spread | None:
         """Cross-source spread (batched)."""
         rows = await info.context.loaders.latest.load(self.id)
-        if len(rows) < 2:
+        settings = info.context.settings
+        found = compare(
+            [(row.source, row.price_usd, row.observed_at) for row in rows],
+            utcnow(),
+            timedelta(minutes=settings.spread_window_minutes),
+            settings.spread_alert_pct,
+        )
+        if found.spread_pct is None:
             return None
-        prices = [row.price_usd for row in rows]
-        pct = spread_pct(prices) or 0.0
-        oldest = min(as_utc(row.observed_at) for row in rows)
+        prices = [q.price_usd for q in found.compared]
         return Spread(
-            sources=len(rows),
+            sources=len(prices),
             min_usd=min(prices),
             max_usd=max(prices),
             abs_usd=max(prices) - min(prices),
-            pct=round(pct, 6),
-            flagged=pct > info.context.settings.spread_alert_pct,
-            max_age_seconds=(utcnow() - oldest).total_seconds(),
+            pct=round(found.spread_pct, 6),
+            flagged=found.flagged,
+            max_age_seconds=max(q.age_seconds for q in found.compared),
+            stale_sources=[q.source for q in found.quotes if q.stale],
         )
 
     @strawberry.field(description="This coin's prices in (source, observedAt) order, the primary-key order.")
