@@ -42,6 +42,13 @@ class Source(StrEnum):
     all = "all"
 
 
+class DecimalMark(StrEnum):
+    """A CSV file's decimal mark."""
+
+    point = "."
+    comma = ","
+
+
 @app.command()
 def ingest(
     source: Annotated[Source, typer.Option(help="Which source to ingest.")] = Source.csv,
@@ -69,6 +76,10 @@ def ingest(
     coin: Annotated[
         str | None,
         typer.Option(help="SYMBOL or SYMBOL:Name of the coin, for CSV files without a symbol column."),
+    ] = None,
+    decimal: Annotated[
+        DecimalMark | None,
+        typer.Option(help="The CSV numbers' decimal mark, when their values do not settle it (1,234)."),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")
@@ -105,6 +116,7 @@ def ingest(
             csv_format=csv_format,
             csv_mapping=str(mapping) if mapping else None,
             coin=coin,
+            csv_decimal=decimal.value if decimal else None,
             return_state=True,
         )
     outcome = state.result(raise_on_failure=False)

@@ -31,6 +31,7 @@ def ingest(
     csv_format: str | None = None,
     csv_mapping: str | None = None,
     coin: str | None = None,
+    csv_decimal: str | None = None,
 ) -> list[RunSummary] | State:
     """Ingest new data from ``source`` into the unified model.
 
@@ -42,6 +43,7 @@ def ingest(
         csv_format: CSV layout name instead of detecting it from the header (see ``csv_formats.LAYOUTS``).
         csv_mapping: a TOML file mapping the CSV's columns (and value conventions) to the unified model.
         coin: ``SYMBOL`` or ``SYMBOL:Name`` for CSV files without a symbol column.
+        csv_decimal: the CSV numbers' decimal mark, ``"."`` or ``","``, when the values do not settle it.
 
     Returns:
         One summary per source run; if any run failed, a Failed state whose message names the
@@ -58,7 +60,7 @@ def ingest(
     try:
         for name in chosen:
             if name == "csv":
-                options = CsvOptions(csv_format, Path(csv_mapping) if csv_mapping else None, coin)
+                options = CsvOptions(csv_format, Path(csv_mapping) if csv_mapping else None, coin, csv_decimal)
                 paths = csv_paths(Path(file)) if file else [settings.sample_csv]
                 summaries += [ingest_csv(engine, settings, path, run_id, options) for path in paths]
             elif name == "coingecko":
