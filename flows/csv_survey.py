@@ -118,7 +118,8 @@ def refusal(survey: Survey, day_first: bool | None, max_ratio: float) -> str | N
         rows = ", ".join(map(str, survey.examples[order]))
         return (
             f"file refused whole, nothing loaded: {unreadable} of {survey.rows} rows cannot be read (field count, "
-            f"number or date), more than COINFLOW_CSV_MAX_UNREADABLE_RATIO={max_ratio:g}; first bad rows: {rows}"
+            f"number, date or a non-USD quote), more than COINFLOW_CSV_MAX_UNREADABLE_RATIO={max_ratio:g}; "
+            f"first bad rows: {rows}"
         )
     return None
 
