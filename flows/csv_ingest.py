@@ -94,7 +94,7 @@ def validate_chunk(csv_file: CsvFile, chunk: CsvChunk, plan: ReadPlan) -> tuple[
         ]
     for number in unfinished_periods(typed.frame, plan).difference(list(reasons)):
         reasons[number] = [reason(number, "timestamp", PERIOD_NOT_CLOSED_CHECK)]
-    outcome = split_valid(typed.frame.drop(index=list(reasons)), csv_prices_schema)
+    outcome = split_valid(typed.frame.drop(index=list(reasons), errors="ignore"), csv_prices_schema)
     for number, found in outcome.reasons.items():
         reasons[number] = [reason(number, r["column"], r["check"]) for r in found]
     return outcome.valid, reasons
