@@ -68,24 +68,34 @@ class DecimalEvidence:
         return "."
 
 
+# The common shapes, settled by one regex each before the full two-way parse (which costs ~10x more):
+_INTEGER = r"[+-]?\d+"  # reads the same either way: no vote, but a magnitude reference
+_PLAIN_POINT = r"[+-]?(?:\d+\.(?:\d{1,2}|\d{4,})|0\.\d+)"  # 42000.5, 0.617: a point, never a group
+
+
 def _votes(raw: pd.Series) -> pd.Series:
     """Per value: ``"."`` or ``","`` when it reads only (or plausibly only) that way, ``"?"`` when it
     reads two ways, None when it says nothing (missing, unreadable, or the same either way)."""
-    point, comma = parse_numbers(raw, "."), parse_numbers(raw, ",")
-    point_ok, comma_ok = point.values.notna(), comma.values.notna()
+    text = raw.astype("str").str.strip()
+    integer = text.str.fullmatch(_INTEGER)
     votes = pd.Series(None, index=raw.index, dtype=object)
-    votes[point_ok & ~comma_ok] = "."
-    votes[comma_ok & ~point_ok] = ","
+    votes[text.str.fullmatch(_PLAIN_POINT)] = "."
+    rest = raw[votes.isna() & ~integer]
+    if rest.empty:
+        return votes
+    point, comma = parse_numbers(rest, "."), parse_numbers(rest, ",")
+    point_ok, comma_ok = point.values.notna(), comma.values.notna()
+    votes[rest.index[point_ok & ~comma_ok]] = "."
+    votes[rest.index[comma_ok & ~point_ok]] = ","
     two_ways = point_ok & comma_ok & (point.values != comma.values)
-    plain = point.values[point_ok & comma_ok & ~two_ways].abs()
+    votes[rest.index[two_ways]] = "?"
+    plain = pd.to_numeric(text[integer], errors="coerce").abs()
+    plain = pd.concat([plain, point.values[point_ok & comma_ok & ~two_ways].abs()])
     plain = plain[plain > 0]
     if two_ways.any() and len(plain):
         median = float(plain.median())
         off_point = np.log10(point.values[two_ways].abs() / median).abs()
         off_comma = np.log10(comma.values[two_ways].abs() / median).abs()
-        votes[two_ways] = "?"
         votes[off_point.index[(off_point <= 1) & (off_comma >= 2)]] = "."
         votes[off_comma.index[(off_comma <= 1) & (off_point >= 2)]] = ","
-    else:
-        votes[two_ways] = "?"
     return votes
