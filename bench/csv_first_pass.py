@@ -1,4 +1,4 @@
-"""What the CSV first pass (structure + unreadable share + day/month order) costs next to reading
+"""What the CSV first pass (decimal mark, structure + unreadable share + day/month order + period) costs next to reading
 and validating the same chunks: median seconds over 5 runs, side by side. No database involved.
 
     uv run python bench/csv_first_pass.py [FILE ...]
@@ -10,11 +10,10 @@ import time
 from pathlib import Path
 
 from flows.csv_ingest import validate_chunk
-from flows.csv_survey import detect_decimal, survey_file
+from flows.csv_survey import plan_file
 from flows.sources.csv_coin import file_coin
 from flows.sources.csv_file import open_csv, read_chunks
 from flows.sources.csv_formats import resolve_mapping
-from flows.sources.csv_rows import ReadPlan
 from models.settings import DATA_DIR
 
 CHUNK_ROWS = 5_000
@@ -33,11 +32,11 @@ def measure(path: Path) -> str:
     """One line: rows, layout, and the two medians side by side."""
     csv_file = open_csv(path)
     mapping = resolve_mapping(csv_file.header)
-    coin = None if "symbol" in mapping.columns else file_coin(path, None)
-    plan = ReadPlan(mapping, coin, detect_decimal(csv_file, ReadPlan(mapping, coin)), None)
-    survey = _median(lambda: survey_file(csv_file, None, plan, CHUNK_ROWS))
+    coin = None if "symbol" in mapping.columns else file_coin(path, csv_file.header, None)
+    plan, found = plan_file(csv_file, mapping, coin, None, None, {}, None, CHUNK_ROWS)
+    survey = _median(lambda: plan_file(csv_file, mapping, coin, None, None, {}, None, CHUNK_ROWS))
     validate = _median(lambda: [validate_chunk(csv_file, c, plan) for c in read_chunks(csv_file, None, CHUNK_ROWS)])
-    rows = survey_file(csv_file, None, plan, CHUNK_ROWS).rows
+    rows = found.rows
     return (
         f"{path.name}: {rows} rows, layout {mapping.layout}; first pass {survey:.3f} s, "
         f"read+validate {validate:.3f} s, ratio {survey / validate:.2f}"

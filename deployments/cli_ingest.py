@@ -31,6 +31,13 @@ class Source(StrEnum):
     all = "all"
 
 
+class DecimalMark(StrEnum):
+    """A CSV file's decimal mark."""
+
+    point = "."
+    comma = ","
+
+
 def ingest(
     source: Annotated[Source, typer.Option(help="Which source to ingest.")] = Source.csv,
     file: Annotated[
@@ -57,6 +64,10 @@ def ingest(
     coin: Annotated[
         str | None,
         typer.Option(help="SYMBOL or SYMBOL:Name of the coin, for CSV files without a symbol column."),
+    ] = None,
+    decimal: Annotated[
+        DecimalMark | None,
+        typer.Option(help="The CSV numbers' decimal mark, when their values do not settle it (1,234)."),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")
@@ -87,7 +98,8 @@ def ingest(
     database_or_exit(settings)
     if source in (Source.csv, Source.all) and (problem := check_csv_inputs(file, csv_format, mapping, coin)):
         _refuse(settings, file, problem, as_json)
-    summaries = _run_flow(settings, source, file, csv_format, mapping, coin, offline)
+    csv_decimal = decimal.value if decimal else None
+    summaries = _run_flow(settings, source, file, csv_format, mapping, coin, csv_decimal, offline)
     if as_json:
         sys.stdout.write(json.dumps({"runs": [s.as_json() for s in summaries]}) + "\n")
     else:
@@ -106,6 +118,7 @@ def _run_flow(
     csv_format: str | None,
     mapping: Path | None,
     coin: str | None,
+    csv_decimal: str | None,
     offline: bool,
 ) -> list["RunSummary"]:
     """Start Prefect (quietly), run the flow, and return every run's summary."""
@@ -129,6 +142,7 @@ def _run_flow(
             csv_format=csv_format,
             csv_mapping=str(mapping) if mapping else None,
             coin=coin,
+            csv_decimal=csv_decimal,
             return_state=True,
         )
     try:

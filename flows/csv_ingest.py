@@ -13,13 +13,14 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Engine
 
-from flows.csv_survey import decide_day_first, detect_decimal, refusal, survey_file
+from flows.csv_survey import plan_file, refusal
 from flows.failure_injection import after_commit
 from flows.normalize import normalize_csv
 from flows.run_summary import RunSummary, summarize
-from flows.sources.csv_coin import CoinError, file_coin
+from flows.sources.csv_coin import CoinError, FileCoin, file_coin, file_quote
 from flows.sources.csv_file import SOURCE, CsvChunk, CsvFile, CsvInputError, open_csv, read_chunks, resume_position
 from flows.sources.csv_formats import LayoutError, resolve_mapping
+from flows.sources.csv_quote import USD_QUOTES
 from flows.sources.csv_rows import ReadPlan, type_rows
 from flows.sources.csv_values import Failure
 from models.checkpoints import read_checkpoint
@@ -27,7 +28,13 @@ from models.landing import land_raw
 from models.load import Batch, LoadResult, load_batch
 from models.run_log import finish_run, start_run
 from models.settings import Settings
-from validation.csv_file import FILE_REJECTED_CHECK, USD_CHECK, coerce_check, csv_prices_schema
+from validation.csv_file import (
+    FILE_REJECTED_CHECK,
+    PERIOD_NOT_CLOSED_CHECK,
+    USD_CHECK,
+    coerce_check,
+    csv_prices_schema,
+)
 from validation.quarantine import split_valid
 
 _WIDTH_CHECK = "field_count"
@@ -36,11 +43,13 @@ Reasons = dict[Any, list[dict[str, str]]]
 
 @dataclass(frozen=True)
 class CsvOptions:
-    """How the user declared a file: ``--format`` layout name, ``--mapping`` TOML file, ``--coin``."""
+    """How the user declared a file: ``--format`` layout name, ``--mapping`` TOML file, ``--coin``,
+    ``--decimal`` mark (``"."`` or ``","``)."""
 
     format: str | None = None
     mapping: Path | None = None
     coin: str | None = None
+    decimal: str | None = None
 
 
 def land_chunk(engine: Engine, csv_file: CsvFile, chunk: CsvChunk, run_id: int) -> tuple[int, pd.Series]:
@@ -83,10 +92,20 @@ def validate_chunk(csv_file: CsvFile, chunk: CsvChunk, plan: ReadPlan) -> tuple[
             reason(number, column, USD_CHECK if kind is Failure.not_usd else coerce_check(column))
             for column, kind in failures
         ]
-    outcome = split_valid(typed.frame.drop(index=list(typed.failures)), csv_prices_schema)
+    for number in unfinished_periods(typed.frame, plan).difference(list(reasons)):
+        reasons[number] = [reason(number, "timestamp", PERIOD_NOT_CLOSED_CHECK)]
+    outcome = split_valid(typed.frame.drop(index=list(reasons), errors="ignore"), csv_prices_schema)
     for number, found in outcome.reasons.items():
         reasons[number] = [reason(number, r["column"], r["check"]) for r in found]
     return outcome.valid, reasons
+
+
+def unfinished_periods(frame: pd.DataFrame, plan: ReadPlan) -> pd.Index:
+    """Rows whose close belongs to a period that has not ended yet (its end is after now): such a
+    price is not a close yet, so it is quarantined (``period_not_closed``), never stored as one."""
+    if plan.timing.period_s is None:
+        return frame.index[:0]
+    return frame.index[frame["timestamp"] > pd.Timestamp.now(tz="UTC")]
 
 
 def rejected_rows(
@@ -120,6 +139,10 @@ def checkpoint_state(csv_file: CsvFile, chunk: CsvChunk, plan: ReadPlan) -> dict
         "prefix_sha256": chunk.end.prefix_sha256,
         "layout": plan.mapping.layout,
         "day_first": plan.day_first,
+        "decimal": plan.decimal,
+        "period_s": plan.timing.period_s,
+        "end_stamped": plan.timing.end_stamped,
+        "quote_currency": plan.quote or ("per row" if plan.mapping.symbol_is_pair else "USD"),
     }
 
 
@@ -176,13 +199,13 @@ def ingest_csv(
     try:
         csv_file = open_csv(Path(stream))
         mapping = resolve_mapping(csv_file.header, options.format, options.mapping)
-        coin = None if "symbol" in mapping.columns else file_coin(path, options.coin)
+        coin = None if "symbol" in mapping.columns else file_coin(path, csv_file.header, options.coin)
+        quote = usd_quote(path, csv_file.header, coin)
         start = resume_position(csv_file, before)
-        stored = before.get("day_first") if start is not None and before else None
-        plan = ReadPlan(mapping, coin, day_first=mapping.day_first if mapping.day_first is not None else stored)
-        plan = ReadPlan(mapping, coin, detect_decimal(csv_file, plan), plan.day_first)
-        survey = survey_file(csv_file, start, plan, settings.csv_chunk_rows)
-        plan = ReadPlan(mapping, coin, plan.decimal, decide_day_first(survey, plan.day_first))
+        resumed = before if start is not None and before else {}
+        plan, survey = plan_file(
+            csv_file, mapping, coin, quote, options.decimal, resumed, start, settings.csv_chunk_rows
+        )
         refused = refusal(survey, plan.day_first, settings.csv_max_unreadable_ratio)
         committed = 0
         for chunk in read_chunks(csv_file, start, settings.csv_chunk_rows):
@@ -213,6 +236,21 @@ def ingest_csv(
         get_run_logger().exception("csv run %d failed", run_id)
         return summarize(finish_run(engine, run_id, "failed", f"{type(error).__name__}: {error}"))
     return summarize(finish_run(engine, run_id, "succeeded"))
+
+
+def usd_quote(path: Path, header: list[str], coin: FileCoin | None) -> str | None:
+    """The file's quote currency if it is USD or a USD stablecoin (None: the file does not say).
+
+    Raises:
+        CoinError: the file is priced in another currency (BTC, ETH, EUR, ...): coinflow converts nothing.
+    """
+    quote = file_quote(path, header, coin.symbol if coin else None)
+    if quote is not None and quote not in USD_QUOTES:
+        raise CoinError(
+            f"{path.name} is priced in {quote}, not USD: coinflow stores USD prices only (USD or a USD "
+            f"stablecoin: {', '.join(sorted(USD_QUOTES))}); nothing loaded"
+        )
+    return quote
 
 
 def _refused_reason(message: str) -> dict[str, str]:

@@ -6,12 +6,14 @@ chunk. Its verdict decides whether the file is loaded (bad rows quarantined) or 
 """
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-import pandas as pd
-
+from flows.sources.csv_coin import FileCoin
+from flows.sources.csv_decimal import DecimalError, DecimalEvidence
 from flows.sources.csv_file import CsvFile, CsvInputError, CsvPosition, read_chunks
-from flows.sources.csv_formats import looks_like_header
-from flows.sources.csv_rows import ReadPlan, type_rows
+from flows.sources.csv_formats import Mapping, looks_like_header
+from flows.sources.csv_period import PeriodError, PeriodEvidence, Timing
+from flows.sources.csv_rows import NUMBER_COLUMNS, ReadPlan, type_rows
 from flows.sources.csv_values import day_month_evidence, has_numeric_dates
 
 MISSHAPEN_RUN = 3  # this many consecutive rows with another field count: the file's structure broke
@@ -29,6 +31,7 @@ class Survey:
     day_first_seen: bool = False  # a first part > 12: 13/01/2020
     month_first_seen: bool = False  # a second part > 12: 01/13/2020
     structure_error: str | None = None
+    periods: dict[bool, PeriodEvidence] = field(default_factory=lambda: {o: PeriodEvidence() for o in (True, False)})
 
 
 def survey_file(csv_file: CsvFile, start: CsvPosition | None, plan: ReadPlan, chunk_rows: int) -> Survey:
@@ -56,11 +59,15 @@ def survey_file(csv_file: CsvFile, start: CsvPosition | None, plan: ReadPlan, ch
             survey.day_first_seen |= first
             survey.month_first_seen |= second
         misshapen = set(rows.index[~rows["_width_ok"]])
-        failed_first = misshapen | set(type_rows(readable, replace(plan, day_first=orders[0])).failures)
+        as_stamped = replace(plan, day_first=orders[0], timing=Timing())  # the file's own timestamps
+        typed_first = type_rows(readable, as_stamped)
         for order in orders:
-            failed = failed_first
+            typed = typed_first
             if order != orders[0] and has_numeric_dates(dates):
-                failed = misshapen | set(type_rows(readable, replace(plan, day_first=order)).failures)
+                typed = type_rows(readable, replace(as_stamped, day_first=order))
+            failed = misshapen | set(typed.failures)
+            if plan.mapping.price_is_close:
+                survey.periods[bool(order)].add(typed.frame["timestamp"], dates)
             survey.unreadable[bool(order)] += len(failed)
             survey.examples[bool(order)] = (survey.examples[bool(order)] + sorted(failed))[:_EXAMPLES]
     return survey
@@ -87,6 +94,20 @@ def decide_day_first(survey: Survey, declared: bool | None) -> bool | None:
     return survey.day_first_seen
 
 
+def decide_timing(survey: Survey, plan: ReadPlan, day_first: bool | None) -> Timing:
+    """Point in time, or the candle period of a file of close prices (see ``flows.sources.csv_period``).
+
+    Raises:
+        CsvInputError: the period cannot be told from the timestamps.
+    """
+    if not plan.mapping.price_is_close:
+        return Timing()
+    try:
+        return survey.periods[True if day_first is None else day_first].decide()
+    except PeriodError as error:
+        raise CsvInputError(str(error)) from None
+
+
 def refusal(survey: Survey, day_first: bool | None, max_ratio: float) -> str | None:
     """Why the whole file must be refused (broken structure, too many unreadable rows), or None."""
     if survey.structure_error:
@@ -97,20 +118,58 @@ def refusal(survey: Survey, day_first: bool | None, max_ratio: float) -> str | N
         rows = ", ".join(map(str, survey.examples[order]))
         return (
             f"file refused whole, nothing loaded: {unreadable} of {survey.rows} rows cannot be read (field count, "
-            f"number or date), more than COINFLOW_CSV_MAX_UNREADABLE_RATIO={max_ratio:g}; first bad rows: {rows}"
+            f"number, date or a non-USD quote), more than COINFLOW_CSV_MAX_UNREADABLE_RATIO={max_ratio:g}; "
+            f"first bad rows: {rows}"
         )
     return None
 
 
-def detect_decimal(csv_file: CsvFile, plan: ReadPlan, sample_rows: int = 500) -> str:
-    """``","`` for a semicolon file whose numbers use a decimal comma (1234,56), else ``"."``."""
-    if csv_file.delimiter == "," or plan.mapping.decimal:
-        return plan.mapping.decimal or "."
-    chunk = next(read_chunks(csv_file, None, sample_rows), None)
-    if chunk is None:
-        return "."
-    numbers = [
-        plan.mapping.columns[c] for c in ("price_usd", "market_cap_usd", "volume_24h_usd") if c in plan.mapping.columns
-    ]
-    values = pd.concat([chunk.rows[c] for c in numbers]).astype("str")
-    return "," if values.str.contains(r"\d,\d", regex=True).any() else "."
+def decide_decimal(csv_file: CsvFile, start: CsvPosition | None, plan: ReadPlan, chunk_rows: int) -> str:
+    """The file's decimal mark: declared (``plan.decimal`` set), else decided from every number field
+    after ``start`` (see :mod:`flows.sources.csv_decimal`).
+
+    Raises:
+        CsvInputError: the values do not settle it (the message names rows and ``--decimal``).
+    """
+    if plan.decimal is not None:
+        return plan.decimal
+    columns = [plan.mapping.columns[c] for c in NUMBER_COLUMNS if c in plan.mapping.columns]
+    evidence = DecimalEvidence()
+    for chunk in read_chunks(csv_file, start, chunk_rows):
+        evidence.add(chunk.rows.loc[chunk.rows["_width_ok"], columns])
+    try:
+        return evidence.decide()
+    except DecimalError as error:
+        raise CsvInputError(str(error)) from None
+
+
+def plan_file(
+    csv_file: CsvFile,
+    mapping: Mapping,
+    coin: FileCoin | None,
+    quote: str | None,
+    declared_decimal: str | None,
+    resumed: dict[str, Any],
+    start: CsvPosition | None,
+    chunk_rows: int,
+) -> tuple[ReadPlan, Survey]:
+    """How to read the rows after ``start``, and the first pass's survey of them.
+
+    Declared conventions win (``--decimal``, the mapping file); appended rows (``resumed``: the
+    checkpoint of the file's loaded prefix) are read as the prefix was; the rest is decided from the
+    values: decimal mark, day/month order, candle period.
+
+    Raises:
+        CsvInputError: a convention the values do not settle.
+    """
+    day_first = mapping.day_first if mapping.day_first is not None else resumed.get("day_first")
+    decimal = declared_decimal or mapping.decimal or resumed.get("decimal")
+    plan = ReadPlan(mapping, coin, decimal, day_first, quote)
+    plan = replace(plan, decimal=decide_decimal(csv_file, start, plan, chunk_rows))
+    survey = survey_file(csv_file, start, plan, chunk_rows)
+    plan = replace(plan, day_first=decide_day_first(survey, plan.day_first))
+    if "period_s" in resumed and mapping.price_is_close:
+        timing = Timing(resumed["period_s"], bool(resumed.get("end_stamped")))
+    else:
+        timing = decide_timing(survey, plan, plan.day_first)
+    return replace(plan, timing=timing), survey

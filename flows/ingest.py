@@ -43,6 +43,7 @@ def ingest(
     csv_mapping: str | None = None,
     coin: str | None = None,
     streams: list[str] | None = None,
+    csv_decimal: str | None = None,
 ) -> list[RunSummary] | State:
     """Ingest new data from ``source`` into the unified model, one subflow run per source run.
 
@@ -57,6 +58,7 @@ def ingest(
         csv_mapping: a TOML file mapping the CSV's columns (and value conventions) to the unified model.
         coin: ``SYMBOL`` or ``SYMBOL:Name`` for CSV files without a symbol column.
         streams: an API source's streams to run (e.g. ``["markets"]``); ``None`` runs all of them.
+        csv_decimal: the CSV numbers' decimal mark, ``"."`` or ``","``, when the values do not settle it.
 
     Returns:
         One summary per source run; if any run failed, a Failed state naming the failed runs whose
@@ -75,7 +77,12 @@ def ingest(
     for name in chosen:
         if name == "csv":
             for path in csv_paths(Path(file)) if file else [settings.sample_csv]:
-                csv_options = {"csv_format": csv_format, "csv_mapping": csv_mapping, "coin": coin}
+                csv_options = {
+                    "csv_format": csv_format,
+                    "csv_mapping": csv_mapping,
+                    "coin": coin,
+                    "csv_decimal": csv_decimal,
+                }
                 outcomes.append(run_source("csv", path.name, file=str(path), **csv_options))
         else:
             outcomes.append(run_source(name, api_target(name, settings, streams), streams=streams))

@@ -54,6 +54,7 @@ def ingest_source(
     csv_format: str | None = None,
     csv_mapping: str | None = None,
     coin: str | None = None,
+    csv_decimal: str | None = None,
     streams: list[str] | None = None,
 ) -> RunSummary | State:
     """Run one source once (one CSV file, or one API source's streams) and publish its artifacts.
@@ -65,6 +66,7 @@ def ingest_source(
         csv_format: CSV layout name instead of detecting it.
         csv_mapping: TOML file mapping the CSV's columns.
         coin: ``SYMBOL`` or ``SYMBOL:Name`` for CSV files without a symbol column.
+        csv_decimal: the CSV numbers' decimal mark, ``"."`` or ``","``, when the values do not settle it.
         streams: the API streams to run (None: every stream of the source).
 
     Returns:
@@ -75,7 +77,7 @@ def ingest_source(
     run_id = str(flow_run.id)
     try:
         if source == "csv":
-            options = CsvOptions(csv_format, Path(csv_mapping) if csv_mapping else None, coin)
+            options = CsvOptions(csv_format, Path(csv_mapping) if csv_mapping else None, coin, csv_decimal)
             summary = ingest_csv(engine, settings, Path(file or settings.sample_csv), run_id, options)
         elif source == "coingecko":
             summary = ingest_coingecko(engine, settings, run_id, streams=streams)

@@ -31,6 +31,7 @@ def missing_columns(header: list[str]) -> list[str]:
 
 USD_CHECK = "usd_only"  # a value priced in another currency cannot land in a *_usd column
 FILE_REJECTED_CHECK = "file_rejected"  # a readable row of a file refused as a whole
+PERIOD_NOT_CLOSED_CHECK = "period_not_closed"  # a candle whose period ends after the load: no close yet
 
 
 def coerce_check(column: str) -> str:

@@ -87,12 +87,26 @@ def open_csv(path: Path) -> CsvFile:
     header_line, header_text = (1, texts[1]) if banner else (0, texts[0])  # a one-field banner (a URL) first
     delimiter = _delimiter(header_text) or ","
     header = [name.strip().lstrip("\ufeff") for name in next(csv.reader([header_text], delimiter=delimiter))]
-    if len(header) < 2 or any(not name for name in header):
-        raise CsvInputError(f"not a CSV file (header {lines[0][:80]!r} has no named columns): {path}")
+    _check_header(header, path)
     header_end = sum(map(len, lines[: header_line + 1]))
     first_row = lines[header_line + 1] if len(lines) > header_line + 1 else b""
     file_id = hashlib.sha256(b"".join(lines[: header_line + 1]) + first_row).hexdigest()[:16]
     return CsvFile(path=path, header=header, header_end=header_end, file_id=file_id, delimiter=delimiter)
+
+
+def _check_header(header: list[str], path: Path) -> None:
+    """Every column named except a leading index column (``,Date,Price``: pandas' ``to_csv`` default,
+    which names it ``""``; no layout maps it, so it is read and ignored)."""
+    if len(header) < 2:
+        raise CsvInputError(f"not a CSV file (first line {','.join(header)[:80]!r} has a single field): {path}")
+    named = header[1:] if not header[0] else header
+    if len(named) < 2:
+        raise CsvInputError(f"CSV header {','.join(header)[:80]!r} has fewer than two named columns: {path}")
+    if unnamed := [str(position) for position, name in enumerate(header, start=1) if not name and position > 1]:
+        raise CsvInputError(
+            f"CSV header {','.join(header)[:80]!r} has unnamed column(s) at position {', '.join(unnamed)}; name "
+            f"them in the header: {path}"
+        )
 
 
 def _delimiter(line: str) -> str | None:

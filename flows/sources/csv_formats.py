@@ -9,7 +9,6 @@ from pathlib import Path
 
 UNIFIED_COLUMNS = ("symbol", "name", "timestamp", "price_usd", "market_cap_usd", "volume_24h_usd")
 MAPPED_REQUIRED = ("timestamp", "price_usd")
-USD_QUOTES = frozenset({"USD", "USDT", "USDC", "BUSD"})  # an exchange pair's quote that prices in dollars
 
 
 class LayoutError(ValueError):
@@ -24,9 +23,11 @@ class Layout:
     example: str  # a header of this family, shown in error messages
     aliases: dict[str, tuple[str, ...]]  # unified column -> accepted header names, first present wins
     required: tuple[str, ...]  # unified columns the file must have
-    signature: tuple[str, ...] = ()  # further header names that identify the family
+    signature: tuple[str, ...] = ()  # further header names that identify the family ("a|b": either)
     symbol_is_pair: bool = False  # the symbol column holds a trading pair like BTC/USDT
 
+
+_QUOTE_VOLUMES = ("volumeusd", "volumeusdt", "volumeusdc", "volumebusd", "volumedai", "volumefdusd", "volumecurrency")
 
 LAYOUTS: tuple[Layout, ...] = (
     Layout(
@@ -58,13 +59,25 @@ LAYOUTS: tuple[Layout, ...] = (
         example="unix,date,symbol,open,high,low,close,Volume BTC,Volume USDT,tradecount (CryptoDataDownload)",
         aliases={
             "symbol": ("symbol",),
-            "timestamp": ("unix", "date"),
+            "timestamp": ("unix", "unixtimestamp", "date"),
             "price_usd": ("close",),
-            "volume_24h_usd": ("volumeusd", "volumeusdt", "volumeusdc", "volumebusd"),
+            # only a volume in the quote currency is a USD volume; "Volume BTC" (base asset) never is
+            "volume_24h_usd": _QUOTE_VOLUMES,
         },
         required=("symbol", "timestamp", "price_usd"),
-        signature=("unix", "open", "high", "low"),
+        signature=("unix|unixtimestamp", "open", "high", "low"),
         symbol_is_pair=True,
+    ),
+    Layout(
+        name="binance",
+        example="open_time,open,high,low,close,volume,close_time,quote_volume,count,... (Binance klines)",
+        aliases={
+            "timestamp": ("closetime",),  # the candle's last ms: observed_at rounds it up to the period's end
+            "price_usd": ("close",),
+            "volume_24h_usd": ("quotevolume", "quoteassetvolume"),  # "volume" is in the base asset
+        },
+        required=("timestamp", "price_usd"),
+        signature=("opentime", "closetime"),
     ),
     Layout(
         name="ohlc",
@@ -72,10 +85,10 @@ LAYOUTS: tuple[Layout, ...] = (
         aliases={
             "symbol": ("symbol",),
             "name": ("name",),
-            "timestamp": ("date",),
+            "timestamp": ("date", "timestamp"),
             "price_usd": ("close",),
             "market_cap_usd": ("marketcap",),
-            "volume_24h_usd": ("volume",),
+            "volume_24h_usd": (*_QUOTE_VOLUMES, "volume"),  # plain Volume: CoinMarketCap/Yahoo give it in USD
         },
         required=("timestamp", "price_usd"),
         signature=("open", "high", "low"),
@@ -89,7 +102,7 @@ LAYOUTS: tuple[Layout, ...] = (
             "timestamp": ("timestamp", "date", "datetime", "time"),
             "price_usd": ("priceusd", "price", "close"),
             "market_cap_usd": ("marketcapusd", "marketcap"),
-            "volume_24h_usd": ("volume24husd", "volumeusd", "volume24h", "totalvolume", "volume"),
+            "volume_24h_usd": ("volume24husd", *_QUOTE_VOLUMES, "volume24h", "totalvolume", "volume"),
         },
         required=("timestamp", "price_usd"),
     ),
@@ -107,6 +120,14 @@ class Mapping:
     decimal: str | None = None  # None: decided from the values
     day_first: bool | None = None  # None: decided from the values
     date_format: str | None = None  # a strptime pattern declared in a mapping file
+    close: bool | None = None  # the price is a candle's close; None: the price column's name says (Close)
+
+    @property
+    def price_is_close(self) -> bool:
+        """True when the price is a candle's close (observed at the period's end), not a snapshot."""
+        if self.close is not None:
+            return self.close
+        return normalize_name(self.columns["price_usd"]).startswith("close")
 
 
 def normalize_name(name: str) -> str:
@@ -132,18 +153,19 @@ def resolve_mapping(header: list[str], declared_format: str | None = None, mappi
         return Mapping(layout.name, columns, layout.symbol_is_pair)
     for layout in LAYOUTS:
         names = {normalize_name(name) for name in header}
-        if set(layout.signature) <= names and (columns := _match(layout, header)) is not None:
+        signed = all(any(alt in names for alt in sign.split("|")) for sign in layout.signature)
+        if signed and (columns := _match(layout, header)) is not None:
             return Mapping(layout.name, columns, layout.symbol_is_pair)
     known = "; ".join(f"{layout.name}: {layout.example}" for layout in LAYOUTS)
     raise LayoutError(
         f"unknown CSV layout: {_found(header)}. Known layouts ({known}). Name one with --format, or map the "
         'columns with --mapping FILE.toml ([columns] timestamp = "<column>", price_usd = "<column>", optional '
-        "symbol, name, market_cap_usd, volume_24h_usd; [values] decimal, day_first, date_format)"
+        "symbol, name, market_cap_usd, volume_24h_usd; [values] decimal, day_first, date_format, close)"
     )
 
 
 def read_mapping_file(path: Path, header: list[str]) -> Mapping:
-    """A TOML mapping: ``[columns]`` unified name = header name, ``[values]`` decimal/day_first/date_format."""
+    """A TOML mapping: ``[columns]`` unified name = header name, ``[values]`` decimal/day_first/date_format/close."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
@@ -166,6 +188,9 @@ def read_mapping_file(path: Path, header: list[str]) -> Mapping:
     day_first = values.get("day_first")
     if day_first is not None and not isinstance(day_first, bool):
         raise LayoutError(f"mapping file {path}: day_first must be true or false")
+    close = values.get("close")
+    if close is not None and not isinstance(close, bool):
+        raise LayoutError(f"mapping file {path}: close must be true (candle closes) or false (snapshots)")
     return Mapping(
         layout=f"mapping:{path.name}",
         columns={target: str(source) for target, source in columns.items()},
@@ -173,6 +198,7 @@ def read_mapping_file(path: Path, header: list[str]) -> Mapping:
         decimal=decimal,
         day_first=day_first,
         date_format=values.get("date_format"),
+        close=close,
     )
 
 

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from flows.sources.csv_coin import FileCoin
-from flows.sources.csv_formats import USD_QUOTES, Mapping
+from flows.sources.csv_formats import Mapping
+from flows.sources.csv_period import POINT_IN_TIME, Timing, observed_at
+from flows.sources.csv_quote import KNOWN_QUOTES, USD_QUOTES
 from flows.sources.csv_values import Failure, is_missing, parse_dates, parse_numbers
 
 NUMBER_COLUMNS = ("price_usd", "market_cap_usd", "volume_24h_usd")
-_PAIR = r"^\s*(?P<base>[A-Za-z0-9.]+?)\s*(?:[/\-_:]\s*(?P<quote>[A-Za-z]+)|(?P<glued>USDT|USDC|BUSD|USD))\s*$"
+_GLUED = "|".join(KNOWN_QUOTES)
+_PAIR = rf"^\s*(?P<base>[A-Za-z0-9.]+?)\s*(?:[/\-_:]\s*(?P<quote>[A-Za-z]+)|(?P<glued>(?i:{_GLUED})))\s*$"
 
 
 @dataclass(frozen=True)
@@ -20,8 +23,10 @@ class ReadPlan:
 
     mapping: Mapping
     coin: FileCoin | None  # None when a symbol column names each row's coin
-    decimal: str = "."
+    decimal: str | None = None  # None: not decided yet (read as ".")
     day_first: bool | None = None
+    quote: str | None = None  # the file's quote currency (USD or a stablecoin); None: USD by default
+    timing: Timing = POINT_IN_TIME  # point in time unless the file's prices are candle closes
 
 
 @dataclass(frozen=True)
@@ -38,13 +43,13 @@ def type_rows(rows: pd.DataFrame, plan: ReadPlan) -> TypedRows:
     columns = plan.mapping.columns
     frame = pd.DataFrame(index=rows.index)
     failed: list[pd.Series] = []
-    frame["symbol"], frame["name"] = _coin_columns(rows, plan, failed)
+    frame["symbol"], frame["name"], frame["quote_currency"] = _coin_columns(rows, plan, failed)
     dates = parse_dates(rows[columns["timestamp"]], plan.day_first, plan.mapping.date_format)
-    frame["timestamp"] = dates.values
+    frame["timestamp"] = observed_at(dates.values, plan.timing)
     failed.append(dates.failures.rename("timestamp"))
     for column in NUMBER_COLUMNS:
         if column in columns:
-            numbers = parse_numbers(rows[columns[column]], plan.decimal)
+            numbers = parse_numbers(rows[columns[column]], plan.decimal or ".")
             frame[column] = numbers.values
             failed.append(numbers.failures.rename(column))
     failures: dict[int, list[tuple[str, Failure]]] = {}
@@ -54,11 +59,16 @@ def type_rows(rows: pd.DataFrame, plan: ReadPlan) -> TypedRows:
     return TypedRows(frame, failures, dict(columns))
 
 
-def _coin_columns(rows: pd.DataFrame, plan: ReadPlan, failed: list[pd.Series]) -> tuple[pd.Series, pd.Series]:
+def _coin_columns(
+    rows: pd.DataFrame, plan: ReadPlan, failed: list[pd.Series]
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(symbol, name, quote currency) per row: the file's coin, or the symbol column (a pair's base)."""
+    quote = pd.Series(plan.quote or "USD", index=rows.index, dtype=object)
     if plan.coin is not None:
         return (
             pd.Series(plan.coin.symbol, index=rows.index, dtype=object),
             pd.Series(plan.coin.name, index=rows.index, dtype=object),
+            quote,
         )
     columns = plan.mapping.columns
     symbol = _text(rows[columns["symbol"]])
@@ -70,7 +80,7 @@ def _coin_columns(rows: pd.DataFrame, plan: ReadPlan, failed: list[pd.Series]) -
         symbol = pair["base"].where(~not_usd, symbol)
     symbol = symbol.str.upper()
     name = _text(rows[columns["name"]]) if "name" in columns else symbol
-    return symbol, name
+    return symbol, name, quote.astype(object)
 
 
 def _text(raw: pd.Series) -> pd.Series:

@@ -19,18 +19,21 @@ _USD_PREFIX = r"^(?P<sign>[+-]?)\s*(?:US\$|USD|\$)\s*"
 _USD_SUFFIX = r"\s*(?:US\$|USD|\$)$"
 _OTHER_CURRENCY = r"[€£¥₹₩₽₿]|^(?!USD)[A-Z]{3}\s|\s(?!USD)[A-Z]{3}$"
 _EXPONENT = r"(?:[eE][+-]?\d+)?"
-# decimal point: 1,234,567.89 (western), 12,34,567.89 (Indian), or no grouping at all
-_POINT_BODY = rf"^[+-]?(?:\d{{1,3}}(?:,\d{{3}})+|\d{{1,2}}(?:,\d{{2}})*,\d{{3}}|\d+)?(?:\.\d+)?{_EXPONENT}$"
+# decimal point: 1,234,567.89 (western), 12,34,567.89 (Indian), or no grouping at all. A grouped
+# number never starts with a 0 group, so "0,617" is not 617: it reads only as a decimal comma.
+_POINT_BODY = rf"^[+-]?(?:[1-9]\d{{0,2}}(?:,\d{{3}})+|[1-9]\d?(?:,\d{{2}})*,\d{{3}}|\d+)?(?:\.\d+)?{_EXPONENT}$"
 # decimal comma: 1.234.567,89 or 1 234 567,89 (space, no-break or narrow no-break space)
-_COMMA_BODY = rf"^[+-]?(?:\d{{1,3}}(?:([.\s\u00a0\u202f])\d{{3}})(?:\1\d{{3}})*|\d+)?(?:,\d+)?{_EXPONENT}$"
+_COMMA_BODY = rf"^[+-]?(?:[1-9]\d{{0,2}}(?:([.\s\u00a0\u202f])\d{{3}})(?:\1\d{{3}})*|\d+)?(?:,\d+)?{_EXPONENT}$"
 
 _ISO = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?$"
 _YMD_SLASH = r"^\d{4}/\d{1,2}/\d{1,2}(?:[T ].*)?$"
 _MONTH_NAME = r"^[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}$"  # Sep 05, 2017 / September 5 2017
 _DAY_MONTH_NAME = r"^\d{1,2}[\s-][A-Za-z]{3,9}\.?[\s-]\d{4}$"  # 05 Sep 2017 / 05-Sep-2017
 _NUMERIC = r"^(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4})(?P<time>[T ]\d{1,2}:\d{2}(?::\d{2})?)?$"
-_EPOCH_S = r"^\d{10}(?:\.\d+)?$"
-_EPOCH_MS = r"^\d{13}$"
+# Unix epoch in s, ms, µs or ns (10, 13, 16, 19 digits: 2001-09-09 to 2286-11-20 in each unit), decided
+# per value: CryptoDataDownload mixes s and ms in one file, Binance's spot klines moved to µs in 2025.
+_EPOCH = r"^\d{10}(?:\d{3}){0,3}(?:\.\d+)?$"
+_EPOCH_UNITS: dict[int, Literal["s", "ms", "us", "ns"]] = {10: "s", 13: "ms", 16: "us", 19: "ns"}
 
 
 class Failure(StrEnum):
@@ -118,16 +121,23 @@ def _date_forms(day_first: bool | None) -> list[tuple[str, _Convert]]:
         (_YMD_SLASH, lambda t: _to_utc(t.str.replace("/", "-", regex=False), "ISO8601")),
         (_MONTH_NAME, _month_name),
         (_DAY_MONTH_NAME, lambda t: _to_utc(t.str.replace(r"[\s-]+", " ", regex=True), "%d %b %Y")),
-        (_EPOCH_S, lambda t: _epoch(t, "s")),
-        (_EPOCH_MS, lambda t: _epoch(t, "ms")),
+        (_EPOCH, _epoch),
     ]
     if day_first is not None:
         forms.append((_NUMERIC, lambda t: _numeric(t, day_first)))
     return forms
 
 
-def _epoch(text: pd.Series, unit: Literal["s", "ms"]) -> pd.Series:
-    return pd.to_datetime(pd.to_numeric(text), unit=unit, utc=True).astype("datetime64[us, UTC]")
+def _epoch(text: pd.Series) -> pd.Series:
+    """Each value in the unit its digit count says (see ``_EPOCH_UNITS``); ns is truncated to µs."""
+    digits = text.str.split(".", n=1).str[0].str.len()
+    values = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
+    for length, unit in _EPOCH_UNITS.items():
+        rows = digits == length
+        if rows.any():
+            whole = pd.to_numeric(text[rows].str.split(".", n=1).str[0]) if unit == "ns" else pd.to_numeric(text[rows])
+            values[rows] = pd.to_datetime(whole, unit=unit, utc=True).astype("datetime64[us, UTC]")
+    return values
 
 
 def _to_utc(text: pd.Series, date_format: str) -> pd.Series:

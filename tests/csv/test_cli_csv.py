@@ -33,3 +33,17 @@ def test_a_folder_prints_one_json_object_with_a_run_per_file(
     assert "Traceback" not in done.stderr
     assert len(prices(engine)) == 4
     assert {row[:2] for row in prices(engine)} == {("bitcoin", "BTC")}
+
+
+def test_a_file_whose_decimal_mark_is_ambiguous_exits_2_until_decimal_declares_it(
+    env: dict[str, str], engine: Engine
+) -> None:
+    path = str(FIXTURES / "all_ambiguous.csv")
+    refused = run_cli(env, "ingest", "--file", path, "--coin", "BTC:Bitcoin")
+    assert refused.returncode == 2, refused.stderr
+    [error] = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
+    assert "ambiguous decimal mark" in error and "--decimal" in error and "Traceback" not in refused.stderr
+    assert prices(engine) == []
+    declared = run_cli(env, "ingest", "--file", path, "--coin", "BTC:Bitcoin", "--decimal", ".")
+    assert declared.returncode == 0, declared.stderr
+    assert [row[3] for row in prices(engine)] == [1234.0, 1250.0, 1199.0]

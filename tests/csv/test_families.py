@@ -7,26 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from flows.ingest import ingest, run_summaries
-from flows.run_summary import RunSummary
-from models.settings import Settings
 from tests.csv.loaded import FIXTURES, RunCsv, prices, reasons
 from tests.db_snapshot import count
 
 USD = "usd_only"
 FLOAT = "coerce_dtype('float64')"
-
-
-@pytest.fixture
-def run_csv(settings: Settings, prefect_api_url: str) -> RunCsv:
-    """Run the real ``ingest`` flow on a file or folder (with CSV options); returns every run summary."""
-
-    def run(path: Path, **options: str) -> list[RunSummary]:
-        state = ingest(source="csv", file=str(path), return_state=True, **options)
-        summaries = run_summaries(state)
-        return summaries
-
-    return run
 
 
 def test_coingecko_export_takes_its_coin_from_the_file_name(run_csv: RunCsv, engine: Engine) -> None:
@@ -48,8 +33,9 @@ def test_kaggle_file_names_its_coin_in_columns_and_maps_close(run_csv: RunCsv, e
     [run] = run_csv(FIXTURES / "coin_Ethereum.csv")
     assert (run.status, run.inserted, run.rejected) == ("succeeded", 3, 0)
     assert prices(engine)[:2] == [
-        ("ethereum", "ETH", "2015-08-08T23:59:59", 0.7533249855041504, 45486894.2408, 674188.0),
-        ("ethereum", "ETH", "2015-08-09T23:59:59", 0.7018970251083374, 42399573.4991, 532170.0),
+        # Kaggle stamps each daily close at its day's last second: observed at the day's end
+        ("ethereum", "ETH", "2015-08-09T00:00:00", 0.7533249855041504, 45486894.2408, 674188.0),
+        ("ethereum", "ETH", "2015-08-10T00:00:00", 0.7018970251083374, 42399573.4991, 532170.0),
     ]
 
 
@@ -57,9 +43,10 @@ def test_coinmarketcap_scrape_month_names_thousands_quotes_descending_and_dash(r
     [run] = run_csv(FIXTURES / "cmc_scrape.csv", coin="BTC:Bitcoin")
     assert (run.status, run.inserted, run.rejected) == ("succeeded", 3, 0)
     assert prices(engine) == [
-        ("bitcoin", "BTC", "2017-09-05T00:00:00", 4376.53, 69954300000.0, None),
-        ("bitcoin", "BTC", "2017-09-06T00:00:00", 4597.12, 72526500000.0, 2172100000.0),
-        ("bitcoin", "BTC", "2017-09-07T00:00:00", 4599.88, 76054800000.0, 1844620000.0),
+        # a daily close dated Sep 05 is the price at the end of that (UTC) day
+        ("bitcoin", "BTC", "2017-09-06T00:00:00", 4376.53, 69954300000.0, None),
+        ("bitcoin", "BTC", "2017-09-07T00:00:00", 4597.12, 72526500000.0, 2172100000.0),
+        ("bitcoin", "BTC", "2017-09-08T00:00:00", 4599.88, 76054800000.0, 1844620000.0),
     ]
 
 
@@ -88,8 +75,8 @@ def test_exchange_download_with_banner_reads_pairs_and_refuses_non_usd_quotes(ru
     [run] = run_csv(FIXTURES / "Binance_BTCUSDT_d.csv")
     assert (run.status, run.inserted, run.rejected) == ("succeeded", 2, 1)
     assert prices(engine) == [
-        ("btc", "BTC", "2024-01-01T00:00:00", 44179.55, None, 1169995682.6),
-        ("btc", "BTC", "2024-01-02T00:00:00", 44946.91, None, 2095642788.1),
+        ("btc", "BTC", "2024-01-02T00:00:00", 44179.55, None, 1169995682.6),  # the 2024-01-01 candle's close
+        ("btc", "BTC", "2024-01-03T00:00:00", 44946.91, None, 2095642788.1),
     ]
     assert reasons(engine) == {3: [("symbol", USD, "BTC/EUR")]}
 
@@ -145,8 +132,8 @@ def test_a_file_with_mostly_unreadable_rows_is_refused_whole(run_csv: RunCsv, en
     [run] = run_csv(FIXTURES / "mostly_bad.csv")
     assert run.status == "failed"
     assert run.error == (
-        "file refused whole, nothing loaded: 3 of 4 rows cannot be read (field count, number or date), "
-        "more than COINFLOW_CSV_MAX_UNREADABLE_RATIO=0.5; first bad rows: 2, 3, 4"
+        "file refused whole, nothing loaded: 3 of 4 rows cannot be read (field count, number, date or a "
+        "non-USD quote), more than COINFLOW_CSV_MAX_UNREADABLE_RATIO=0.5; first bad rows: 2, 3, 4"
     )
     assert count(engine, "prices") == 0
     assert reasons(engine) == {
