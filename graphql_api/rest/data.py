@@ -7,13 +7,14 @@ from fastapi import APIRouter, Query
 
 from graphql_api.deps import SessionDep
 from graphql_api.paging import DEFAULT_PAGE, encode_cursor, page_request
+from graphql_api.problems import problem_responses
 from graphql_api.queries.coins import coins_by_ids
 from graphql_api.queries.prices import PRICE_CURSOR, PRICE_KEY_TYPES, PriceFilter, page_prices, price_key
 from graphql_api.request_context import meta
 from graphql_api.rest.params import Cursor, Limit, SourceName
 from graphql_api.rest.serialize import price_json
 
-router = APIRouter(tags=["data"])
+router = APIRouter(tags=["data"], responses=problem_responses(400, 422, 500))
 
 
 @router.get("/data")

@@ -10,10 +10,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from graphql_api.deps import EngineDep, SettingsDep
 from graphql_api.json_logging import log
+from graphql_api.problems import problem_responses
 from graphql_api.queries.etl_status import source_statuses
 from models.columns import utcnow
 
-router = APIRouter(prefix="/health", tags=["health"])
+router = APIRouter(prefix="/health", tags=["health"], responses=problem_responses(500))
 
 
 @router.get("")

@@ -3,7 +3,9 @@
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-router = APIRouter(tags=["metrics"])
+from graphql_api.problems import problem_responses
+
+router = APIRouter(tags=["metrics"], responses=problem_responses(500))
 
 
 @router.get("/metrics", response_class=Response)

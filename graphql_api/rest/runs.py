@@ -2,20 +2,22 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 
 from graphql_api.deps import SessionDep, SettingsDep
+from graphql_api.errors import NotFoundError
 from graphql_api.paging import DEFAULT_PAGE, encode_cursor, page_request
+from graphql_api.problems import problem_responses
 from graphql_api.queries.runs import RUN_CURSOR, compare_runs, page_runs, runs_by_ids
 from graphql_api.request_context import meta
 from graphql_api.rest.params import Cursor, Limit, SourceName
 from graphql_api.rest.serialize import run_json
 
-router = APIRouter(prefix="/runs", tags=["runs"])
+router = APIRouter(prefix="/runs", tags=["runs"], responses=problem_responses(422, 500))
 RunStatusName = Annotated[str | None, Query(pattern="^(running|succeeded|failed)$", description="Run state.")]
 
 
-@router.get("")
+@router.get("", responses=problem_responses(400))
 def list_runs(
     conn: SessionDep,
     settings: SettingsDep,
@@ -34,7 +36,7 @@ def list_runs(
     }
 
 
-@router.get("/compare", responses={404: {"description": "A run does not exist"}})
+@router.get("/compare", responses=problem_responses(404))
 def compare(
     a: Annotated[int, Query(description="Run id of the baseline.")],
     b: Annotated[int, Query(description="Run id to compare with it.")],
@@ -45,7 +47,7 @@ def compare(
     found = runs_by_ids(conn, [a, b])
     for name, run_id in (("a", a), ("b", b)):
         if run_id not in found:
-            raise HTTPException(404, f"{name}: no run {run_id}")
+            raise NotFoundError(name, f"no run {run_id}")
     comparison = compare_runs(found[a], found[b])
     return {
         "a": run_json(found[a], settings.prefect_ui_url),
@@ -56,10 +58,10 @@ def compare(
     }
 
 
-@router.get("/{run_id}", responses={404: {"description": "No such run"}})
+@router.get("/{run_id}", responses=problem_responses(404))
 def get_run(run_id: int, conn: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     """One run: counts, timings, error, checkpoints and its Prefect flow run."""
     row = runs_by_ids(conn, [run_id]).get(run_id)
     if row is None:
-        raise HTTPException(404, f"run_id: no run {run_id}")
+        raise NotFoundError("run_id", f"no run {run_id}")
     return run_json(row, settings.prefect_ui_url)
