@@ -60,7 +60,8 @@ bench: install  ## the load-step benchmark (PostgreSQL and SQLite, 1M rows) and 
 # The browser assets of GraphiQL (/graphql) and Swagger UI (/docs), committed under graphql_api/static/vendor
 # so the app never loads a script from a CDN; package-lock.json pins every version and checksum.
 STATIC := graphql_api/static
-VENDORED := react/umd/react.production.min.js react-dom/umd/react-dom.production.min.js \
+VENDORED := react/umd/react.production.min.js react/LICENSE \
+	react-dom/umd/react-dom.production.min.js react-dom/LICENSE \
 	graphiql/graphiql.min.js graphiql/graphiql.min.css graphiql/LICENSE \
 	@graphiql/plugin-explorer/dist/index.umd.js @graphiql/plugin-explorer/dist/style.css \
 	swagger-ui-dist/swagger-ui-bundle.js swagger-ui-dist/swagger-ui.css swagger-ui-dist/LICENSE \
@@ -70,7 +71,7 @@ vendor:  ## re-copy GraphiQL, React and Swagger UI from npm into graphql_api/sta
 	cd $(STATIC) && npm ci --ignore-scripts --no-audit --no-fund
 	rm -rf $(STATIC)/vendor
 	for file in $(VENDORED); do mkdir -p "$(STATIC)/vendor/$$(dirname $$file)" && \
-		cp "$(STATIC)/node_modules/$$file" "$(STATIC)/vendor/$$file"; done
+		cp "$(STATIC)/node_modules/$$file" "$(STATIC)/vendor/$$file" || exit 1; done
 	rm -rf $(STATIC)/node_modules
 
 chromium:  ## install Debian's chromium (the browser tests of GraphiQL and /docs) when it is missing
