@@ -12,12 +12,13 @@ from graphql_api.queries.coins import coins_by_ids
 from graphql_api.queries.prices import PRICE_CURSOR, PRICE_KEY_TYPES, PriceFilter, page_prices, price_key
 from graphql_api.request_context import meta
 from graphql_api.rest.params import Cursor, Limit, SourceName
+from graphql_api.rest.responses import DataPage
 from graphql_api.rest.serialize import price_json
 
 router = APIRouter(tags=["data"], responses=problem_responses(400, 422, 500))
 
 
-@router.get("/data")
+@router.get("/data", response_model=DataPage)
 def list_prices(
     conn: SessionDep,
     symbol: Annotated[str | None, Query(max_length=64, description="Exact ticker, any case.")] = None,

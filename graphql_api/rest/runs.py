@@ -11,13 +11,14 @@ from graphql_api.problems import problem_responses
 from graphql_api.queries.runs import RUN_CURSOR, compare_runs, page_runs, runs_by_ids
 from graphql_api.request_context import meta
 from graphql_api.rest.params import Cursor, Limit, SourceName
+from graphql_api.rest.responses import Run, RunComparison, RunPage
 from graphql_api.rest.serialize import run_json
 
 router = APIRouter(prefix="/runs", tags=["runs"], responses=problem_responses(422, 500))
 RunStatusName = Annotated[str | None, Query(pattern="^(running|succeeded|failed)$", description="Run state.")]
 
 
-@router.get("", responses=problem_responses(400))
+@router.get("", response_model=RunPage, responses=problem_responses(400))
 def list_runs(
     conn: SessionDep,
     settings: SettingsDep,
@@ -36,7 +37,7 @@ def list_runs(
     }
 
 
-@router.get("/compare", responses=problem_responses(404))
+@router.get("/compare", response_model=RunComparison, responses=problem_responses(404))
 def compare(
     a: Annotated[int, Query(description="Run id of the baseline.")],
     b: Annotated[int, Query(description="Run id to compare with it.")],
@@ -58,7 +59,7 @@ def compare(
     }
 
 
-@router.get("/{run_id}", responses=problem_responses(404))
+@router.get("/{run_id}", response_model=Run, responses=problem_responses(404))
 def get_run(run_id: int, conn: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     """One run: counts, timings, error, checkpoints and its Prefect flow run."""
     row = runs_by_ids(conn, [run_id]).get(run_id)
