@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: help uv install run deployments-yaml api sources ingest migrate test pytest lint format typecheck imports check bench clean
+.PHONY: help uv install run deployments-yaml api sources ingest migrate test pytest lint format typecheck imports check bench clean vendor chromium
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -35,7 +35,7 @@ ingest:  ## run the ingest flow again (SOURCE=csv FILE=path to choose)
 migrate:  ## apply the Alembic migrations to COINFLOW_DATABASE_URL
 	$(UV) run coinflow db upgrade
 
-test: install check pytest  ## lint, type-check, import contracts, then the whole suite (SQLite + PostgreSQL)
+test: install chromium check pytest  ## lint, type-check, import contracts, then the whole suite (SQLite + PostgreSQL)
 
 pytest:  ## the test suite only
 	$(UV) run pytest
@@ -59,6 +59,29 @@ check: lint typecheck imports  ## every static check CI runs
 bench: install  ## the load-step benchmark (PostgreSQL and SQLite, 1M rows) and the identity report
 	$(UV) run python bench/load_prices.py
 	$(UV) run python bench/identity_report.py
+
+# The browser assets of GraphiQL (/graphql) and Swagger UI (/docs), committed under graphql_api/static/vendor
+# so the app never loads a script from a CDN; package-lock.json pins every version and checksum.
+STATIC := graphql_api/static
+VENDORED := react/umd/react.production.min.js react/LICENSE \
+	react-dom/umd/react-dom.production.min.js react-dom/LICENSE \
+	graphiql/graphiql.min.js graphiql/graphiql.min.css graphiql/LICENSE \
+	@graphiql/plugin-explorer/dist/index.umd.js @graphiql/plugin-explorer/dist/style.css \
+	swagger-ui-dist/swagger-ui-bundle.js swagger-ui-dist/swagger-ui.css swagger-ui-dist/LICENSE \
+	swagger-ui-dist/favicon-32x32.png
+
+vendor:  ## re-copy GraphiQL, React and Swagger UI from npm into graphql_api/static/vendor (versions: its package-lock.json)
+	cd $(STATIC) && npm ci --ignore-scripts --no-audit --no-fund
+	rm -rf $(STATIC)/vendor
+	for file in $(VENDORED); do mkdir -p "$(STATIC)/vendor/$$(dirname $$file)" && \
+		cp "$(STATIC)/node_modules/$$file" "$(STATIC)/vendor/$$file" || exit 1; done
+	rm -rf $(STATIC)/node_modules
+
+chromium:  ## install Debian's chromium (the browser tests of GraphiQL and /docs) when it is missing
+	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
+		$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+		$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium >/dev/null; } || \
+		echo "chromium missing and not installable here: the browser tests will fail"
 
 clean:  ## remove the embedded database and caches
 	rm -rf data/coinflow.db data/coinflow.db-* .pytest_cache .mypy_cache .ruff_cache

@@ -1,16 +1,21 @@
 """The app factory: ``uvicorn --factory graphql_api.app:create_app``. It only wires the parts together."""
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
-from graphql_api.errors import install_error_handlers
+from graphql_api.browser_pages import install_browser_pages
 from graphql_api.gc_tuning import gc_lifespan
 from graphql_api.gql.router import make_graphql_router
 from graphql_api.json_logging import configure_logging
 from graphql_api.metrics import ApiMetrics
 from graphql_api.middleware import RequestIdMiddleware
+from graphql_api.problems import install_problem_handlers, problem_responses
 from graphql_api.read_engine import make_read_engine
 from graphql_api.rest import coins, data, health, metrics, runs, stats
 from models.settings import Settings, get_settings
+
+# Browsers may reuse a preflight answer this long (Chromium caps it at 2 h, Firefox at 24 h).
+PREFLIGHT_MAX_AGE_S = 3600
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -21,6 +26,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="coinflow query service",
         summary="Read-only GraphQL and REST over coinflow's unified market data and run history.",
         lifespan=gc_lifespan(settings.api_gc_gen0_threshold),
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = make_read_engine(settings)
@@ -28,7 +35,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics.watch_etl(app.state.engine, settings.api_metrics_cache_s)
     for module in (health, stats, data, coins, runs, metrics):
         app.include_router(module.router)
-    app.include_router(make_graphql_router(settings, app.state.engine, app.state.metrics), prefix="/graphql")
-    install_error_handlers(app)
+    graphql = make_graphql_router(settings, app.state.engine, app.state.metrics)
+    app.include_router(graphql, prefix="/graphql", responses=problem_responses(400, 500))
+    install_browser_pages(app)
+    install_problem_handlers(app)
     app.add_middleware(RequestIdMiddleware, metrics=app.state.metrics)
+    # Outermost, so every answer a browser gets (the masked 500 too) carries the CORS headers.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.api_cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", "If-None-Match", "X-Request-ID"],
+        expose_headers=["X-Request-ID"],
+        max_age=PREFLIGHT_MAX_AGE_S,
+    )
     return app

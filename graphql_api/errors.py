@@ -1,20 +1,51 @@
-"""Error responses for bad input: 4xx naming the parameter (unexpected errors: see ``middleware``)."""
+"""Client errors the query service raises, and the codes GraphQL clients switch on.
 
-from typing import Any
+REST turns them into RFC 9457 problem documents (``graphql_api.problems``); GraphQL reports them
+with ``extensions.code`` (``graphql_api.gql.error_codes``). Their messages are safe to show.
+"""
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from enum import StrEnum
 
-from graphql_api.request_context import request_id_var
+
+class ErrorCode(StrEnum):
+    """``extensions.code`` of a GraphQL error: a small closed set, named as Apollo's conventions name them."""
+
+    BAD_USER_INPUT = "BAD_USER_INPUT"  # a malformed document, an unknown field, a bad argument or variable value
+    COST_LIMIT = "COST_LIMIT"  # too many requested rows, aliases or tokens: ask for less
+    DEPTH_LIMIT = "DEPTH_LIMIT"  # a selection nested deeper than COINFLOW_API_MAX_DEPTH
+    PAGE_LIMIT = "PAGE_LIMIT"  # first/last outside 1..500
+    BAD_CURSOR = "BAD_CURSOR"  # a cursor that is malformed or belongs to another list or ordering
+    UNAUTHENTICATED = "UNAUTHENTICATED"  # an operation that needs credentials got none or wrong ones
+    INTERNAL = "INTERNAL"  # our fault; the message is masked, quote requestId when reporting it
 
 
 class BadInputError(ValueError):
-    """A client error about one parameter; its message is safe to show (REST 400, GraphQL error)."""
+    """A client error about one parameter (REST 400, GraphQL ``BAD_USER_INPUT``)."""
+
+    code = ErrorCode.BAD_USER_INPUT
+    status = 400
 
     def __init__(self, parameter: str, problem: str) -> None:
         super().__init__(f"{parameter}: {problem}")
         self.parameter = parameter
+
+
+class PageLimitError(BadInputError):
+    """A page size outside 1..500 (GraphQL ``PAGE_LIMIT``)."""
+
+    code = ErrorCode.PAGE_LIMIT
+
+
+class BadCursorError(BadInputError):
+    """A cursor that is not one of ours for this list and ordering (GraphQL ``BAD_CURSOR``)."""
+
+    code = ErrorCode.BAD_CURSOR
+
+
+class NotFoundError(BadInputError):
+    """The parameter names something that does not exist (REST 404)."""
+
+    status = 404
 
 
 class BadValueError(ValueError):
@@ -22,31 +53,3 @@ class BadValueError(ValueError):
 
     graphql-core reports it with the location of the argument or variable that carried the value.
     """
-
-
-def _describe(error: dict[str, Any]) -> str:
-    location = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")]
-    return f"{'.'.join(location) or 'request'}: {error.get('msg', 'invalid value')}"
-
-
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    messages = [_describe(error) for error in exc.errors()]
-    return JSONResponse(
-        status_code=422,
-        content={"error": "; ".join(messages), "details": messages, "request_id": request_id_var.get()},
-    )
-
-
-async def _bad_input(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, BadInputError)
-    return JSONResponse(
-        status_code=400,
-        content={"error": str(exc), "parameter": exc.parameter, "request_id": request_id_var.get()},
-    )
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers on ``app``."""
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(BadInputError, _bad_input)

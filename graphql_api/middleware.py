@@ -7,6 +7,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graphql_api.json_logging import log
 from graphql_api.metrics import ApiMetrics
+from graphql_api.problems import INTERNAL_DETAIL, PROBLEM_MEDIA_TYPE, problem_body
 from graphql_api.request_context import pick_request_id, request_id_var, started_var
 
 
@@ -48,7 +49,7 @@ class RequestIdMiddleware:
             log.error("unhandled error", exc_info=error)
             status = 500
             if not started_response:
-                await _internal_error(send, request_id)
+                await _internal_error(send, request_id, scope["path"])
         finally:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
@@ -69,10 +70,10 @@ class RequestIdMiddleware:
             started_var.reset(start_token)
 
 
-async def _internal_error(send: Send, request_id: str) -> None:
-    body = orjson.dumps({"error": "internal error", "request_id": request_id})
+async def _internal_error(send: Send, request_id: str, path: str) -> None:
+    body = orjson.dumps(problem_body(500, INTERNAL_DETAIL, path))
     headers = [
-        (b"content-type", b"application/json"),
+        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
         (b"content-length", str(len(body)).encode()),
         (b"x-request-id", request_id.encode()),
     ]

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement, Connection, Select, literal, tuple_
 
-from graphql_api.errors import BadInputError
+from graphql_api.errors import BadCursorError, BadInputError, PageLimitError
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 500
@@ -55,7 +55,7 @@ def page_request(
         raise BadInputError("first", "give first or last, not both")
     for name, value in (("first", first), ("last", last)):
         if value is not None and not 1 <= value <= MAX_PAGE:
-            raise BadInputError(name, f"must be between 1 and {MAX_PAGE} (got {value})")
+            raise PageLimitError(name, f"must be between 1 and {MAX_PAGE} (got {value})")
     return PageRequest(
         size=last if last is not None else (first if first is not None else DEFAULT_PAGE),
         backward=last is not None,
@@ -72,13 +72,13 @@ def encode_cursor(kind: str, key: Sequence[Any]) -> str:
 
 
 def decode_cursor(cursor: str, kind: str, types: Sequence[type], parameter: str) -> tuple[Any, ...]:
-    """The sort key in ``cursor``; BadInputError naming ``parameter`` if it is not one of ours for ``kind``."""
+    """The sort key in ``cursor``; BadCursorError naming ``parameter`` if it is not one of ours for ``kind``."""
     try:
         raw = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, orjson.JSONDecodeError, ValueError):
-        raise BadInputError(parameter, "malformed cursor") from None
+        raise BadCursorError(parameter, "malformed cursor") from None
     if not isinstance(raw, list) or len(raw) != len(types) + 1 or raw[0] != kind:
-        raise BadInputError(parameter, "cursor does not belong to this list or ordering")
+        raise BadCursorError(parameter, "cursor does not belong to this list or ordering")
     values: list[Any] = []
     for value, wanted in zip(raw[1:], types, strict=True):
         try:
@@ -91,7 +91,7 @@ def decode_cursor(cursor: str, kind: str, types: Sequence[type], parameter: str)
             else:
                 raise TypeError
         except (TypeError, ValueError):
-            raise BadInputError(parameter, "malformed cursor") from None
+            raise BadCursorError(parameter, "malformed cursor") from None
     return tuple(values)
 
 

@@ -6,10 +6,10 @@ no other coinflow package: placing it here keeps the import arrows of the design
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The files coinflow ships (sample CSV, replay recordings, coin overrides): ``data/`` of a checkout, or
@@ -182,6 +182,27 @@ class Settings(BaseSettings):
         description="Compare only sources whose latest prices are this close in time to the newest one "
         "(docs/columns.md: snapshots refresh every few minutes; a daily close lines up to the second)",
     )
+
+    # query service: browser clients on other origins (api-front)
+    api_cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser, comma-separated "
+        "(https://app.example.com,http://localhost:5173; * for any); none by default",
+    )
+
+    @field_validator("api_cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list):
+            return value
+        origins = [str(origin).strip().rstrip("/") for origin in value if str(origin).strip()]
+        for origin in origins:
+            scheme, _, host = origin.partition("://")
+            if origin != "*" and (scheme not in ("http", "https") or not host or "/" in host):
+                raise ValueError(f"COINFLOW_API_CORS_ORIGINS: {origin!r} is not an origin like https://host[:port]")
+        return origins
 
     @field_validator("database_url")
     @classmethod

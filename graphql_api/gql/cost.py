@@ -19,6 +19,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from graphql_api.errors import ErrorCode
 from graphql_api.paging import DEFAULT_PAGE, MAX_PAGE
 
 # List fields whose size comes from first/last (default 50), and how a series counts.
@@ -47,7 +48,8 @@ class QueryCostLimiter(SchemaExtension):
                 if cost > self.max_cost:
                     raise GraphQLError(
                         f"query cost {cost} exceeds the limit of {self.max_cost} "
-                        "(requested list sizes multiplied along each path; ask for smaller pages)"
+                        "(requested list sizes multiplied along each path; ask for smaller pages)",
+                        extensions={"code": ErrorCode.COST_LIMIT.value},
                     )
         yield
 
@@ -64,7 +66,10 @@ def _size(field: FieldNode, variables: dict[str, Any]) -> int | None:
             value = value_from_ast_untyped(argument.value, variables)
             if isinstance(value, int):
                 if not 1 <= value <= MAX_PAGE:
-                    raise GraphQLError(f"{argument.name.value}: must be between 1 and {MAX_PAGE} (got {value})")
+                    raise GraphQLError(
+                        f"{argument.name.value}: must be between 1 and {MAX_PAGE} (got {value})",
+                        extensions={"code": ErrorCode.PAGE_LIMIT.value},
+                    )
                 size = value
     return size
 

@@ -1,5 +1,9 @@
 """The /graphql router: Strawberry's FastAPI router plus a response cache keyed by the data version.
 
+Every error carries ``extensions.code`` and ``extensions.requestId`` (``error_codes``); a request
+Strawberry refuses before GraphQL runs (no query, a body that is not JSON) gets the REST problem
+document; GET with ``Accept: text/html`` serves GraphiQL from the app's own assets.
+
 An identical query (text, variables, operation) asked again while the data version (bumped by every
 committed load) is unchanged is answered from memory: dashboards polling one query cost one tiny
 SELECT each, and a load makes every cached answer unreachable at once. Mutations are never cached.
@@ -9,14 +13,19 @@ from typing import Any
 
 import orjson
 from cachetools import LRUCache
-from fastapi import Request
+from cross_web import HTTPException as StrawberryHTTPException
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from sqlalchemy import Engine
 from strawberry.fastapi import GraphQLRouter
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
+from graphql_api.browser_pages import GRAPHIQL_HTML
 from graphql_api.gql.context import Context
+from graphql_api.gql.error_codes import coded
 from graphql_api.gql.schema import build_schema
 from graphql_api.metrics import ApiMetrics
 from graphql_api.queries.runs import read_data_version
@@ -30,6 +39,24 @@ class CachingGraphQLRouter(GraphQLRouter[Context, None]):
         super().__init__(*args, **kwargs)
         self.metrics = metrics
         self.cache: LRUCache[tuple[Any, ...], ExecutionResult] | None = LRUCache(cache_size) if cache_size else None
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """Serve one request; Strawberry's own refusals (400, 405, 415) become problem documents."""
+        try:
+            return await super().run(request, context=context, root_value=root_value)
+        except StrawberryHTTPException as error:
+            raise HTTPException(error.status_code, error.reason) from None
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """GraphiQL, its scripts served by this app (no CDN)."""
+        return HTMLResponse(GRAPHIQL_HTML)
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        """The response body: every error with its code and the request id in ``extensions``."""
+        response = await super().process_result(request, result)
+        if result.errors:
+            response["errors"] = [coded(error) for error in result.errors]
+        return response
 
     def encode_json(self, data: object) -> bytes:
         """orjson: several times faster than the stdlib on large responses (datetimes are already strings)."""

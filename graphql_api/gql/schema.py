@@ -7,7 +7,6 @@ from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -18,9 +17,9 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from graphql_api.errors import BadInputError, BadValueError
 from graphql_api.gql.coin_queries import CoinQuery
 from graphql_api.gql.cost import QueryCostLimiter
+from graphql_api.gql.error_codes import MaskUnexpectedErrors, is_unexpected
 from graphql_api.gql.market_stats import MarketQuery
 from graphql_api.gql.runs import RunQuery
 from graphql_api.gql.scalars import SCALAR_MAP
@@ -30,12 +29,6 @@ from models.settings import Settings
 
 Query = merge_types("Query", (CoinQuery, RunQuery, MarketQuery))
 MASKED_MESSAGE = "Unexpected error; quote the X-Request-ID response header when reporting it."
-
-
-def is_unexpected(error: GraphQLError) -> bool:
-    """Errors raised by our code that are not a client's bad input (those get masked)."""
-    original = error.original_error
-    return original is not None and not isinstance(original, BadInputError | BadValueError | GraphQLError)
 
 
 class LoggedSchema(strawberry.Schema):
@@ -66,7 +59,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=256),
         lambda: MaxTokensLimiter(max_token_count=settings.api_max_tokens),
         lambda: QueryCostLimiter(max_cost=settings.api_max_cost),
-        lambda: MaskErrors(should_mask_error=is_unexpected, error_message=MASKED_MESSAGE),
+        lambda: MaskUnexpectedErrors(should_mask_error=is_unexpected, error_message=MASKED_MESSAGE),
     ]
     if not settings.api_introspection:
         extensions.append(DisableIntrospection)

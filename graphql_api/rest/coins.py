@@ -2,22 +2,25 @@
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 
 from graphql_api.deps import SessionDep
+from graphql_api.errors import NotFoundError
+from graphql_api.problems import problem_responses
 from graphql_api.queries.coins import coins_by_canonical_ids, latest_by_coin, sources_by_coin
+from graphql_api.rest.responses import CoinDetail
 from graphql_api.rest.serialize import price_json
 from models.columns import as_utc
 
-router = APIRouter(prefix="/coins", tags=["coins"])
+router = APIRouter(prefix="/coins", tags=["coins"], responses=problem_responses(500))
 
 
-@router.get("/{canonical_id}", responses={404: {"description": "No such coin"}})
+@router.get("/{canonical_id}", response_model=CoinDetail, responses=problem_responses(404, 422))
 def get_coin(canonical_id: str, conn: SessionDep) -> dict[str, Any]:
     """A coin by canonical id: its source ids with match methods and the latest price of each source."""
     coin = coins_by_canonical_ids(conn, [canonical_id]).get(canonical_id)
     if coin is None:
-        raise HTTPException(404, f"canonical_id: no coin {canonical_id!r}")
+        raise NotFoundError("canonical_id", f"no coin {canonical_id!r}")
     sources = sources_by_coin(conn, [coin.id]).get(coin.id, [])
     latest = latest_by_coin(conn, [coin.id]).get(coin.id, [])
     return {

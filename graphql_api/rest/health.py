@@ -10,19 +10,21 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from graphql_api.deps import EngineDep, SettingsDep
 from graphql_api.json_logging import log
+from graphql_api.problems import problem_responses
 from graphql_api.queries.etl_status import source_statuses
+from graphql_api.rest.responses import Health, Readiness
 from models.columns import utcnow
 
-router = APIRouter(prefix="/health", tags=["health"])
+router = APIRouter(prefix="/health", tags=["health"], responses=problem_responses(500))
 
 
-@router.get("")
+@router.get("", response_model=Health)
 def health() -> dict[str, str]:
     """Liveness: the process answers (no database call)."""
     return {"status": "ok"}
 
 
-@router.get("/ready", responses={503: {"description": "A check failed"}})
+@router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness, "description": "A check failed"}})
 def ready(engine: EngineDep, settings: SettingsDep) -> JSONResponse:
     """Readiness: the database answers and each configured source succeeded recently enough."""
     checks: list[dict[str, Any]] = []

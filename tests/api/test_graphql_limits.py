@@ -1,4 +1,4 @@
-"""Abuse limits and error handling of /graphql: bombs, oversized pages, bad input, masking."""
+"""Abuse limits and error handling of /graphql: bombs, oversized pages, bad input, masking, error codes."""
 
 import pytest
 from fastapi import FastAPI
@@ -15,45 +15,58 @@ TOKEN_BOMB = '{ coin(canonicalId: "bitcoin") { ' + "symbol " * 2100 + "} }"
 
 
 @pytest.mark.parametrize(
-    ("query", "variables", "message"),
+    ("query", "variables", "message", "code"),
     [
-        (DEPTH_BOMB, {}, "'anonymous' exceeds maximum operation depth of 8"),
-        (ALIAS_BOMB, {}, "31 aliases found. Allowed: 30"),
-        (TOKEN_BOMB, {}, "Syntax Error: Document contains more than 2000 tokens. Parsing aborted."),
-        ("{ coins(first: 501) { nodes { symbol } } }", {}, "first: must be between 1 and 500 (got 501)"),
+        (DEPTH_BOMB, {}, "'anonymous' exceeds maximum operation depth of 8", "DEPTH_LIMIT"),
+        (ALIAS_BOMB, {}, "31 aliases found. Allowed: 30", "COST_LIMIT"),
+        (TOKEN_BOMB, {}, "Syntax Error: Document contains more than 2000 tokens. Parsing aborted.", "COST_LIMIT"),
+        ("{ coins(first: 501) { nodes { symbol } } }", {}, "first: must be between 1 and 500 (got 501)", "PAGE_LIMIT"),
         (
             "query($n: Int) { coins(last: $n) { nodes { symbol } } }",
             {"n": 1000},
             "last: must be between 1 and 500 (got 1000)",
+            "PAGE_LIMIT",
         ),
-        ("{ coins(first: 0) { nodes { symbol } } }", {}, "first: must be between 1 and 500 (got 0)"),
+        ("{ coins(first: 0) { nodes { symbol } } }", {}, "first: must be between 1 and 500 (got 0)", "PAGE_LIMIT"),
         (
             "{ coins(first: 500) { nodes { prices(last: 500) { nodes { priceUsd } } } } }",
             {},
             "query cost 250500 exceeds the limit of 50000 "
             "(requested list sizes multiplied along each path; ask for smaller pages)",
+            "COST_LIMIT",
         ),
-        ('{ coins(after: "garbage") { nodes { symbol } } }', {}, "after: malformed cursor"),
-        ("{ coins(first: 1, last: 1) { nodes { symbol } } }", {}, "first: give first or last, not both"),
+        ('{ coins(after: "garbage") { nodes { symbol } } }', {}, "after: malformed cursor", "BAD_CURSOR"),
+        (
+            "{ coins(first: 1, last: 1) { nodes { symbol } } }",
+            {},
+            "first: give first or last, not both",
+            "BAD_USER_INPUT",
+        ),
         (
             '{ prices(from: "2024-13-45") { nodes { priceUsd } } }',
             {},
             "Expected value of type 'DateTime', but encountered error "
             "'expected an ISO 8601 date-time such as 2024-01-01T00:00:00Z'; found: \"2024-13-45\".",
+            "BAD_USER_INPUT",
         ),
         (
             "query($t: DateTime) { prices(to: $t) { nodes { priceUsd } } }",
             {"t": "yesterday"},
             "Variable '$t' has invalid value: Expected value of type 'DateTime', but encountered error "
             "'expected an ISO 8601 date-time such as 2024-01-01T00:00:00Z'; found: 'yesterday'.",
+            "BAD_USER_INPUT",
         ),
     ],
 )
-def test_rejected_with_a_clear_message(
-    client: ApiClient, market: Market, query: str, variables: dict[str, object], message: str
+def test_rejected_with_a_clear_message_and_code(
+    client: ApiClient, market: Market, query: str, variables: dict[str, object], message: str, code: str
 ) -> None:
-    body = gql(client, query, **variables)
+    response = client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers={"X-Request-ID": "limits-1"}
+    )
+    body = response.json()
     assert [error["message"] for error in body["errors"]] == [message]
+    assert [error["extensions"] for error in body["errors"]] == [{"code": code, "requestId": "limits-1"}]
     assert body.get("data") is None
 
 
@@ -69,6 +82,7 @@ def test_a_cursor_of_another_ordering_is_refused(client: ApiClient, market: Mark
     cursor = by_symbol["data"]["coins"]["pageInfo"]["endCursor"]
     body = gql(client, "query($c: String) { coins(after: $c) { nodes { symbol } } }", c=cursor)
     assert body["errors"][0]["message"] == "after: cursor does not belong to this list or ordering"
+    assert body["errors"][0]["extensions"]["code"] == "BAD_CURSOR"
 
 
 def test_unexpected_errors_are_masked(client: ApiClient, market: Market, engine: Engine) -> None:
@@ -86,6 +100,7 @@ def test_unexpected_errors_are_masked(client: ApiClient, market: Market, engine:
     assert [e["message"] for e in body["errors"]] == [
         "Unexpected error; quote the X-Request-ID response header when reporting it."
     ]
+    assert [e["extensions"] for e in body["errors"]] == [{"code": "INTERNAL", "requestId": "gql-boom"}]
     assert "etl_runs" not in response.text and "SELECT" not in response.text
 
 

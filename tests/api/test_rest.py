@@ -103,7 +103,9 @@ def test_data_pages_with_next_cursor(client: ApiClient, market: Market) -> None:
 def test_data_bad_input_names_the_parameter(client: ApiClient, query: str, status: int, parameter: str) -> None:
     response = client.get(f"/data?{query}")
     assert response.status_code == status
-    assert response.json()["error"].startswith(f"{parameter}:")
+    problem = response.json()
+    assert (problem["status"], problem["parameter"]) == (status, parameter)
+    assert problem["detail"].startswith(f"{parameter}:")
 
 
 def test_coin_by_canonical_id(client: ApiClient, market: Market) -> None:
@@ -116,7 +118,7 @@ def test_coin_by_canonical_id(client: ApiClient, market: Market) -> None:
     assert [(p["source"], p["price_usd"]) for p in body["latest_prices"]] == [("coingecko", 119.0), ("csv", 120.0)]
     missing = client.get(f"/coins/{quote('no-such-coin')}")
     assert missing.status_code == 404
-    assert "canonical_id" in missing.json()["detail"]
+    assert missing.json()["detail"] == "canonical_id: no coin 'no-such-coin'"
 
 
 def test_runs_list_detail_and_compare(client: ApiClient, market: Market) -> None:
@@ -146,7 +148,7 @@ def test_runs_list_detail_and_compare(client: ApiClient, market: Market) -> None
     missing = client.get("/runs/compare", params={"a": market.csv_run, "b": 999})
     assert missing.status_code == 404 and missing.json()["detail"] == "b: no run 999"
     bad = client.get("/runs/compare", params={"a": "x", "b": 1})
-    assert bad.status_code == 422 and bad.json()["error"].startswith("a:")
+    assert bad.status_code == 422 and bad.json()["parameter"] == "a"
 
 
 def test_unexpected_failure_is_masked_and_carries_the_request_id(
@@ -160,7 +162,15 @@ def test_unexpected_failure_is_masked_and_carries_the_request_id(
         with engine.begin() as conn:
             conn.execute(text("ALTER TABLE schema_drift_away RENAME TO schema_drift"))
     assert response.status_code == 500
-    assert response.json() == {"error": "internal error", "request_id": "boom-1"}
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "Unexpected error; quote the request_id when reporting it.",
+        "instance": "/stats",
+        "request_id": "boom-1",
+    }
     assert "schema_drift" not in response.text
     [logged] = [record for record in caplog.records if record.levelname == "ERROR"]
     assert logged.request_id == "boom-1"  # type: ignore[attr-defined]

@@ -37,13 +37,15 @@ def serve(database_url: str, *options: str, **env_vars: str) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # Start-up imports Prefect's settings stack: ~3 s on a quiet machine, 20 s seen on a loaded one.
+        deadline = time.monotonic() + 150
         while True:
             try:
                 httpx.get(f"{base}/health", timeout=1)
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()  # before reading its output: a live process's pipe never ends
                     output = process.stdout.read().decode() if process.stdout else ""
                     pytest.fail(f"uvicorn did not start: {output}")
                 time.sleep(0.1)

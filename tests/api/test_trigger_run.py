@@ -78,7 +78,7 @@ def test_post_runs_without_the_right_token_is_401_and_creates_nothing(
     response = client.post("/runs", json={"source": "coingecko"}, headers=headers)
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
-    assert "bearer token" in response.json()["error"]
+    assert "bearer token" in response.json()["detail"]
     assert _count_runs() == before
 
 
@@ -88,18 +88,21 @@ def test_post_runs_is_disabled_without_a_configured_token(
     for client in _client(tmp_path, sqlite_template, None):
         response = client.post("/runs", json={"source": "coingecko"}, headers=BEARER)
         assert response.status_code == 403
-        assert response.json() == {
-            "error": "on-demand runs are disabled: set COINFLOW_API_TRIGGER_TOKEN on the API to enable them"
-        }
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert (problem["status"], problem["instance"]) == (403, "/runs")
+        assert problem["detail"] == (
+            "on-demand runs are disabled: set COINFLOW_API_TRIGGER_TOKEN on the API to enable them"
+        )
 
 
 def test_an_unknown_source_or_stream_is_422_naming_the_valid_ones(client: ApiClient) -> None:
     response = client.post("/runs", json={"source": "binance"}, headers=BEARER)
     assert response.status_code == 422
-    assert "expected one of csv, coingecko, coinpaprika" in response.json()["error"]
+    assert "expected one of csv, coingecko, coinpaprika" in response.json()["detail"]
     response = client.post("/runs", json={"source": "coingecko", "streams": ["tickers"]}, headers=BEARER)
     assert response.status_code == 422
-    assert "expected some of coins_list, market_chart, markets" in response.json()["error"]
+    assert "expected some of coins_list, market_chart, markets" in response.json()["detail"]
 
 
 def test_prefect_unreachable_is_503_with_a_message(client: ApiClient) -> None:
@@ -109,7 +112,8 @@ def test_prefect_unreachable_is_503_with_a_message(client: ApiClient) -> None:
         with temporary_settings({PREFECT_API_URL: f"http://127.0.0.1:{closed}/api"}):
             response = client.post("/runs", json={"source": "coingecko"}, headers=BEARER)
     assert response.status_code == 503
-    assert f"the Prefect server at http://127.0.0.1:{closed}/api did not answer" in response.json()["error"]
+    assert response.headers["Retry-After"] == "30"
+    assert f"the Prefect server at http://127.0.0.1:{closed}/api did not answer" in response.json()["detail"]
     assert "Traceback" not in response.text
 
 
