@@ -119,7 +119,7 @@ def prefect_api_url() -> Iterator[str]:
     from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    with prefect_test_harness(server_startup_timeout=600):  # a busy 2-core machine: minutes, not seconds
         yield str(PREFECT_API_URL.value())
 
 
