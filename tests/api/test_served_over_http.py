@@ -1,5 +1,8 @@
 """`coinflow api` serves the app with uvicorn on a loopback port; queried over real HTTP."""
 
+import contextlib
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -34,25 +37,36 @@ def serve(database_url: str, *options: str, **env_vars: str) -> Iterator[str]:
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: worker processes are stopped with it
     )
     base = f"http://127.0.0.1:{port}"
     try:
         # Start-up imports Prefect's settings stack: ~3 s on a quiet machine, 20 s seen on a loaded one.
-        deadline = time.monotonic() + 150
+        deadline = time.monotonic() + 300
         while True:
             try:
                 httpx.get(f"{base}/health", timeout=1)
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    process.kill()  # before reading its output: a live process's pipe never ends
+                    _signal_group(process, signal.SIGKILL)  # workers too: a live process's pipe never ends
                     output = process.stdout.read().decode() if process.stdout else ""
                     pytest.fail(f"uvicorn did not start: {output}")
                 time.sleep(0.1)
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        _signal_group(process, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            _signal_group(process, signal.SIGKILL)
+            process.wait()
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    """Signal the server and every worker it started (its process group), if any is left."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
 
 
 @pytest.fixture
