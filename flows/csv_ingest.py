@@ -17,10 +17,10 @@ from flows.csv_survey import plan_file, refusal
 from flows.failure_injection import after_commit
 from flows.normalize import normalize_csv
 from flows.run_summary import RunSummary, summarize
-from flows.sources.csv_coin import CoinError, FileCoin, file_coin, file_quote
+from flows.sources.csv_coin import CoinError, file_coin, file_usd_quote
 from flows.sources.csv_file import SOURCE, CsvChunk, CsvFile, CsvInputError, open_csv, read_chunks, resume_position
 from flows.sources.csv_formats import LayoutError, resolve_mapping
-from flows.sources.csv_quote import USD_QUOTES
+from flows.sources.csv_period import unfinished
 from flows.sources.csv_rows import ReadPlan, type_rows
 from flows.sources.csv_values import Failure
 from models.checkpoints import read_checkpoint
@@ -92,20 +92,13 @@ def validate_chunk(csv_file: CsvFile, chunk: CsvChunk, plan: ReadPlan) -> tuple[
             reason(number, column, USD_CHECK if kind is Failure.not_usd else coerce_check(column))
             for column, kind in failures
         ]
-    for number in unfinished_periods(typed.frame, plan).difference(list(reasons)):
+    open_periods = typed.frame.index[unfinished(typed.frame["timestamp"], plan.timing)]
+    for number in open_periods.difference(list(reasons)):
         reasons[number] = [reason(number, "timestamp", PERIOD_NOT_CLOSED_CHECK)]
     outcome = split_valid(typed.frame.drop(index=list(reasons), errors="ignore"), csv_prices_schema)
     for number, found in outcome.reasons.items():
         reasons[number] = [reason(number, r["column"], r["check"]) for r in found]
     return outcome.valid, reasons
-
-
-def unfinished_periods(frame: pd.DataFrame, plan: ReadPlan) -> pd.Index:
-    """Rows whose close belongs to a period that has not ended yet (its end is after now): such a
-    price is not a close yet, so it is quarantined (``period_not_closed``), never stored as one."""
-    if plan.timing.period_s is None:
-        return frame.index[:0]
-    return frame.index[frame["timestamp"] > pd.Timestamp.now(tz="UTC")]
 
 
 def rejected_rows(
@@ -200,7 +193,7 @@ def ingest_csv(
         csv_file = open_csv(Path(stream))
         mapping = resolve_mapping(csv_file.header, options.format, options.mapping)
         coin = None if "symbol" in mapping.columns else file_coin(path, csv_file.header, options.coin)
-        quote = usd_quote(path, csv_file.header, coin)
+        quote = file_usd_quote(path, csv_file.header, coin.symbol if coin else None)
         start = resume_position(csv_file, before)
         resumed = before if start is not None and before else {}
         plan, survey = plan_file(
@@ -236,21 +229,6 @@ def ingest_csv(
         get_run_logger().exception("csv run %d failed", run_id)
         return summarize(finish_run(engine, run_id, "failed", f"{type(error).__name__}: {error}"))
     return summarize(finish_run(engine, run_id, "succeeded"))
-
-
-def usd_quote(path: Path, header: list[str], coin: FileCoin | None) -> str | None:
-    """The file's quote currency if it is USD or a USD stablecoin (None: the file does not say).
-
-    Raises:
-        CoinError: the file is priced in another currency (BTC, ETH, EUR, ...): coinflow converts nothing.
-    """
-    quote = file_quote(path, header, coin.symbol if coin else None)
-    if quote is not None and quote not in USD_QUOTES:
-        raise CoinError(
-            f"{path.name} is priced in {quote}, not USD: coinflow stores USD prices only (USD or a USD "
-            f"stablecoin: {', '.join(sorted(USD_QUOTES))}); nothing loaded"
-        )
-    return quote
 
 
 def _refused_reason(message: str) -> dict[str, str]:

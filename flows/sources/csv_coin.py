@@ -78,9 +78,24 @@ def file_quote(path: Path, header: list[str], base: str | None) -> str | None:
     return by_name or by_header
 
 
+def file_usd_quote(path: Path, header: list[str], base: str | None) -> str | None:
+    """The file's quote currency if it is USD or a USD stablecoin (None: the file does not say).
+
+    Raises:
+        CoinError: the file is priced in another currency (BTC, ETH, EUR, ...): coinflow converts nothing.
+    """
+    quote = file_quote(path, header, base)
+    if quote is not None and quote not in USD_QUOTES:
+        raise CoinError(
+            f"{path.name} is priced in {quote}, not USD: coinflow stores USD prices only (USD or a USD "
+            f"stablecoin: {', '.join(sorted(USD_QUOTES))}); nothing loaded"
+        )
+    return quote
+
+
 def _header_base(header: list[str], quote: str | None) -> str | None:
     units = set(volume_units(header).values()) - {"QUOTE"} - USD_QUOTES - ({quote} if quote else set())
     return units.pop() if len(units) == 1 else None
 
 
-__all__ = ["CoinError", "FileCoin", "Pair", "file_coin", "file_quote", "parse_coin_option"]
+__all__ = ["CoinError", "FileCoin", "Pair", "file_coin", "file_quote", "file_usd_quote", "parse_coin_option"]

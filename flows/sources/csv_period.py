@@ -89,3 +89,11 @@ def observed_at(stamps: pd.Series, timing: Timing) -> pd.Series:
         up = stamps.dt.ceil("1s")
         return up.where(up != stamps, stamps + pd.Timedelta(seconds=1))
     return stamps + pd.Timedelta(seconds=timing.period_s)
+
+
+def unfinished(observed: pd.Series, timing: Timing) -> pd.Series:
+    """True where a close's period ends after now (today's daily candle): not a close yet, so the
+    row is quarantined (``period_not_closed``), never stored as one."""
+    if timing.period_s is None:
+        return pd.Series(False, index=observed.index)
+    return observed > pd.Timestamp.now(tz="UTC")
