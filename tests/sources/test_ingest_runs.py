@@ -9,8 +9,17 @@ from uuid import UUID
 
 import pytest
 from prefect import get_client
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, LogFilter, LogFilterFlowRunId
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    FlowRunFilter,
+    FlowRunFilterId,
+    LogFilter,
+    LogFilterFlowRunId,
+    TaskRunFilter,
+)
 from prefect.client.schemas.objects import FlowRun
+from prefect.client.schemas.sorting import ArtifactSort
 from sqlalchemy import Engine, text
 
 from flows.ingest import ingest, run_summaries
@@ -44,16 +53,24 @@ def _flow_run(flow_run_id: str) -> FlowRun:
 
 
 def _artifacts(flow_run_id: str) -> dict[str, Any]:
-    with get_client(sync_client=True) as client:
+    run = UUID(flow_run_id)
+    with get_client(sync_client=True) as client:  # every field given: the pinned server refuses nulls (422)
         found = client.read_artifacts(
-            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(flow_run_id)]))
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run])),
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run])),
+            task_run_filter=TaskRunFilter(),
+            limit=50,
+            offset=0,
+            sort=ArtifactSort.CREATED_DESC,
         )
     return {str(artifact.type): artifact for artifact in found}
 
 
 def _log_text(flow_run_id: str) -> str:
     with get_client(sync_client=True) as client:
-        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[UUID(flow_run_id)])))
+        logs = client.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[UUID(flow_run_id)])), limit=200, offset=0
+        )
     return "\n".join(log.message for log in logs)
 
 
