@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 COUNT_COLUMNS = ("read", "landed", "valid", "rejected", "inserted", "updated", "unchanged")
 _API_SOURCES = ("coingecko", "coinpaprika")
 _UNREACHABLE = ("connection failed", "timed out")
+_PIPED_WIDTH = 1_000  # wide enough for any number of runs; a table is only as wide as its columns
 
 
 class Source(StrEnum):
@@ -190,6 +191,6 @@ def _print_table(summaries: list["RunSummary"]) -> None:
     for name in COUNT_COLUMNS:
         table.add_row(name, *(str(getattr(s, name)) for s in summaries))
     out = Console()
-    if not out.is_terminal:  # piped: never cut to rich's 80-column default
-        out = Console(width=max(80, out.measure(table).maximum))
+    if not out.is_terminal:  # piped: rich's default of 80 columns would wrap the run columns
+        out = Console(width=_PIPED_WIDTH)
     out.print(table)

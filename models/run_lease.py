@@ -21,17 +21,31 @@ _held: dict[tuple[str, int], Any] = {}
 
 
 def acquire_lease(engine: Engine, run_id: int) -> None:
-    """Take the lease of run ``run_id`` for this process (until :func:`release_lease` or exit)."""
+    """Take the lease of the new run ``run_id`` for this process (until :func:`release_lease` or exit).
+
+    Raises:
+        RuntimeError: another process holds it (a run id can only be reissued after its rows were wiped).
+    """
     key = (engine.url.render_as_string(hide_password=False), run_id)
+    if key in _held:  # the id was reissued (the table was emptied): the old run's lease means nothing
+        release_lease(engine, run_id)
     if engine.dialect.name == "postgresql":
         conn = _lock_engine(engine).connect()
-        conn.execute(text("SELECT pg_advisory_lock(:k, :id)"), {"k": _LOCK_CLASS, "id": run_id})
+        taken = conn.execute(text("SELECT pg_try_advisory_lock(:k, :id)"), {"k": _LOCK_CLASS, "id": run_id})
+        held = taken.scalar_one()
         conn.commit()
+        if not held:
+            conn.close()
+            raise RuntimeError(f"the lease of run {run_id} is held by another process")
         _held[key] = conn
     elif (path := _lease_file(engine, run_id)) is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = path.open("a")
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise RuntimeError(f"the lease of run {run_id} is held by another process") from None
         _held[key] = handle
 
 
