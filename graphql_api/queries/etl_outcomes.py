@@ -33,7 +33,7 @@ class RunOutcomes:
 
     runs_by_status: dict[tuple[str, str], int]  # (source, status) -> runs
     last_finished: dict[str, LastRun]  # source -> its newest finished run
-    consecutive_failures: dict[str, int]  # source -> failed runs since its last succeeded one
+    consecutive_failures: dict[str, int]  # source -> failed (or crashed) runs since its last succeeded one
 
 
 def run_outcomes(conn: Connection) -> RunOutcomes:
@@ -84,7 +84,8 @@ def _consecutive_failures(conn: Connection) -> dict[str, int]:
     statement = (
         select(etl_runs.c.source, func.count())
         .select_from(etl_runs.outerjoin(last_success, etl_runs.c.source == last_success.c.source))
-        .where(and_(etl_runs.c.status == "failed", etl_runs.c.id > since))
+        # Every finished outcome other than success counts (failed, and any crashed/cancelled kind).
+        .where(and_(etl_runs.c.status.notin_(("succeeded", "running")), etl_runs.c.id > since))
         .group_by(etl_runs.c.source)
     )
     return {source: int(count) for source, count in conn.execute(statement)}
