@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: help uv install run deployments-yaml api sources ingest migrate test pytest lint format typecheck imports check bench clean vendor chromium
+.PHONY: help uv install run deployments-yaml api sources ingest migrate test pytest lint format typecheck imports check bench clean vendor test-tools
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -35,7 +35,7 @@ ingest:  ## run the ingest flow again (SOURCE=csv FILE=path to choose)
 migrate:  ## apply the Alembic migrations to COINFLOW_DATABASE_URL
 	$(UV) run coinflow db upgrade
 
-test: install chromium check pytest  ## lint, type-check, import contracts, then the whole suite (SQLite + PostgreSQL)
+test: install test-tools check pytest  ## lint, type-check, import contracts, then the whole suite (SQLite + PostgreSQL)
 
 pytest:  ## the test suite only
 	$(UV) run pytest
@@ -77,11 +77,11 @@ vendor:  ## re-copy GraphiQL, React and Swagger UI from npm into graphql_api/sta
 		cp "$(STATIC)/node_modules/$$file" "$(STATIC)/vendor/$$file" || exit 1; done
 	rm -rf $(STATIC)/node_modules
 
-chromium:  ## install Debian's chromium (the browser tests of GraphiQL and /docs) when it is missing
-	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
-		$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
-		$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium >/dev/null; } || \
-		echo "chromium missing and not installable here: the browser tests will fail"
+# Debian's chromium (headless browser tests of GraphiQL, /docs) and prometheus (promtool: the alert rules'
+# own unit tests), installed when missing; as root, or through sudo.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+test-tools:  ## install the Debian packages the tests drive (chromium, promtool) when missing
+	@command -v chromium >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || { 		command -v apt-get >/dev/null 2>&1 && $(SUDO) apt-get update -qq && 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium prometheus 			>/dev/null; } || echo "chromium/promtool missing and not installable here: their tests will fail"
 
 clean:  ## remove the embedded database and caches
 	rm -rf data/coinflow.db data/coinflow.db-* .pytest_cache .mypy_cache .ruff_cache
