@@ -35,7 +35,7 @@ CHROMIUM_FLAGS = (
 
 def browse(url: str, tmp_path: Path, *action: str) -> str:
     """Open ``url`` in a fresh headless Chromium profile and run ``action`` (--dump-dom, --screenshot=...)."""
-    assert CHROMIUM, "chromium is not installed: `make chromium` installs it"
+    assert CHROMIUM, "chromium is not installed: `make test-tools` installs it"
     profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
     result = subprocess.run(
         [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *action, url],
