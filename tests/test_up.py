@@ -6,6 +6,7 @@ import queue
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -18,6 +19,7 @@ import psutil
 import pytest
 from prefect.client.orchestration import SyncPrefectClient
 
+from deployments.stack import Part, PartFailedError, http_ok
 from tests.cli_process import REPO, cli_command, cli_env
 
 TOKEN = "up-test-token"
@@ -108,6 +110,7 @@ def _wait_completed(prefect_api: str, flow_run_id: str, timeout_s: float) -> Any
     raise AssertionError(f"flow run {flow_run_id} not finished in {timeout_s} s")
 
 
+@pytest.mark.timeout(3 * START_TIMEOUT_S)  # start-up, seven first-ingest runs one at a time, a triggered run
 def test_up_offline_ingests_every_source_serves_runs_and_stops_clean(up: Up) -> None:
     up.wait_for("ready in", START_TIMEOUT_S)
     up.wait_for("first ingest done", START_TIMEOUT_S)
@@ -154,3 +157,28 @@ def test_up_offline_ingests_every_source_serves_runs_and_stops_clean(up: Up) -> 
     assert up.process.wait(timeout=120) == 0
     survivors = [p for p in tree if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert survivors == []
+
+
+def test_a_part_that_dies_is_named_with_its_log(tmp_path: Path) -> None:
+    log = tmp_path / "logs" / "api.log"
+    argv = [sys.executable, "-c", "import sys; print('cannot bind'); sys.exit(3)"]
+    part = Part("api", argv, log, http_ok("http://127.0.0.1:1/health"))
+    part.start({"PATH": "/usr/bin:/bin"}, tmp_path)
+    with pytest.raises(PartFailedError, match=f"^api exited with code 3; see {log}$"):
+        part.wait_healthy(timeout_s=600)
+    assert "cannot bind" in log.read_text()
+
+
+def test_up_refuses_a_taken_port_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = cli_env(f"sqlite:///{tmp_path / 'coinflow.db'}", "http://127.0.0.1:1/api", up_dir=str(tmp_path / "up"))
+        argv = cli_command("up", "--offline", "--prefect-port", str(port), "--api-port", str(_free_port()))
+        done = subprocess.run(argv, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"error: port {port} for prefect is in use (choose another with --prefect-port)"
+    ]
+    assert not (tmp_path / "up" / "logs").exists()  # nothing was started
