@@ -112,8 +112,8 @@ def _wait_completed(prefect_api: str, flow_run_id: str, timeout_s: float) -> Any
 
 @pytest.mark.timeout(3 * START_TIMEOUT_S)  # start-up, seven first-ingest runs one at a time, a triggered run
 def test_up_offline_ingests_every_source_serves_runs_and_stops_clean(up: Up) -> None:
-    up.wait_for("ready in", START_TIMEOUT_S)
-    up.wait_for("first ingest done", START_TIMEOUT_S)
+    print(up.wait_for("ready in", START_TIMEOUT_S))  # the figures for the report (pytest -s)
+    print(up.wait_for("first ingest done", START_TIMEOUT_S))
     assert not [line for line in up.seen if line.startswith("error")], up.seen
 
     status, _, ready = _http("GET", f"{up.api}/health/ready")
@@ -137,8 +137,9 @@ def test_up_offline_ingests_every_source_serves_runs_and_stops_clean(up: Up) -> 
     with SyncPrefectClient(up.prefect_api) as client:
         flow_runs = client.read_flow_runs()
         names = {d.id: d.name for d in client.read_deployments()}
-    assert sorted(names[r.deployment_id] for r in flow_runs if r.deployment_id) == sorted(names.values())
-    assert all(r.state is not None and r.state.is_completed() for r in flow_runs)
+    completed = [r for r in flow_runs if r.state is not None and r.state.is_completed()]
+    assert sorted(names[r.deployment_id] for r in completed if r.deployment_id) == sorted(names.values())
+    assert not [r.name for r in flow_runs if r.state is not None and (r.state.is_failed() or r.state.is_crashed())]
     assert {r["flowRunId"] for r in runs} <= {str(r.id) for r in flow_runs}  # each run row is a Prefect flow run
 
     status, headers, _ = _http("POST", f"{up.api}/runs", {"source": "coingecko", "streams": ["markets"]})
