@@ -70,9 +70,9 @@ def _http(method: str, url: str, body: Any = None, token: str | None = None) -> 
     request = urllib.request.Request(url, data=data, headers=headers, method=method)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, dict(response.headers), json.loads(response.read())
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), json.loads(error.read())
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, json.loads(error.read())
 
 
 @pytest.fixture
@@ -143,7 +143,7 @@ def test_up_offline_ingests_every_source_serves_runs_and_stops_clean(up: Up) -> 
     assert {r["flowRunId"] for r in runs} <= {str(r.id) for r in flow_runs}  # each run row is a Prefect flow run
 
     status, headers, _ = _http("POST", f"{up.api}/runs", {"source": "coingecko", "streams": ["markets"]})
-    assert status == 401 and headers["WWW-Authenticate"] == "Bearer"
+    assert status == 401 and headers["www-authenticate"] == "Bearer"
     status, _, created = _http("POST", f"{up.api}/runs", {"source": "coingecko", "streams": ["markets"]}, TOKEN)
     assert status == 202, created
     [triggered] = created["flow_runs"]
