@@ -23,7 +23,7 @@ def up(
     from deployments.up import Ports, free_port, run
     from models.settings import get_settings
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)  # a path or URL stays on one line when piped
     ports = Ports(api=api_port, prefect=prefect_port, sources=free_port())
     code = run(get_settings(), ports, offline, lambda line: console.print(line, markup=False, highlight=False))
     raise typer.Exit(code)

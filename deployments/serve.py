@@ -38,9 +38,20 @@ def runner_deployments(settings: Settings) -> list[RunnerDeployment]:
     ]
 
 
+def run_limit(settings: Settings) -> int | None:
+    """Flow runs this process runs at once: one on SQLite, unbounded on PostgreSQL.
+
+    SQLite has one writer, and a transaction that reads before it writes fails at once with
+    "database is locked" when another process has written meanwhile (no busy wait applies): two
+    streams loading together on SQLite failed that way. Runs beyond the limit wait their turn.
+    """
+    return 1 if settings.database_url.startswith("sqlite") else None
+
+
 def main() -> None:
     """Register the deployments and run their scheduled flow runs until interrupted."""
-    serve(*runner_deployments(get_settings()), print_starting_message=False)
+    settings = get_settings()
+    serve(*runner_deployments(settings), limit=run_limit(settings), print_starting_message=False)
 
 
 if __name__ == "__main__":

@@ -27,8 +27,8 @@ from models.settings import Settings
 LOOPBACK = "127.0.0.1"
 
 
-class StopRequestedError(Exception):
-    """SIGINT or SIGTERM arrived."""
+class StopRequestedError(BaseException):
+    """SIGINT or SIGTERM arrived (a BaseException, like KeyboardInterrupt: no ``except Exception`` eats it)."""
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,7 @@ def test_the_pull_step_enters_the_checkout_from_anywhere(tmp_path: Path, monkeyp
     assert (Path.cwd() / "flows" / "ingest.py").is_file()
 
 
+@pytest.mark.timeout(1_800)  # ~6 min on 2 busy cores: deploy, then a worker and its flow-run process start
 def test_prefect_deploy_all_exits_0_and_a_local_worker_runs_a_deployment_run(
     prefect_api_url: str, tmp_path: Path
 ) -> None:
