@@ -5,8 +5,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from models.columns import utcnow
+from models.redaction import configured_secrets, redact
 from models.run_lease import acquire_lease, release_lease
 from models.runs import RUN_COUNTERS, DataVersion, EtlRun
+from models.settings import get_settings
+
+# Every change to a run row bumps the data version too: the API's response cache keys on it, and
+# run history is served data (a run that loads nothing still shows up in `runs`).
 
 
 def start_run(
@@ -29,6 +34,7 @@ def start_run(
         )
         values = run.model_dump(exclude={"id"})
         run_id = int(conn.execute(EtlRun.__table__.insert().values(**values)).inserted_primary_key[0])  # type: ignore[attr-defined,index]
+        bump_data_version(conn)
         acquire_lease(engine, run_id)
     return run_id
 
@@ -36,10 +42,11 @@ def start_run(
 def record_failed_run(engine: Engine, source: str, stream: str, error: str) -> EtlRun:
     """A run refused before it started (bad input): one closed ``failed`` row with the reason."""
     with engine.begin() as conn:
-        run = EtlRun(source=source, stream=stream, status="failed", error=error, finished_at=utcnow())
+        run = EtlRun(source=source, stream=stream, status="failed", error=_safe(error), finished_at=utcnow())
         values = run.model_dump(exclude={"id"})
         run_id = conn.execute(EtlRun.__table__.insert().values(**values)).inserted_primary_key[0]  # type: ignore[attr-defined,index]
         row = conn.execute(EtlRun.__table__.select().where(EtlRun.__table__.c.id == run_id)).mappings().one()  # type: ignore[attr-defined]
+        bump_data_version(conn)
     return EtlRun.model_validate(dict(row))
 
 
@@ -62,8 +69,10 @@ def close_stale_run(engine: Engine, run_id: int, status: str, reason: str) -> bo
         closed = conn.execute(
             table.update()
             .where(table.c.id == run_id, table.c.status == "running")
-            .values(status=status, error=reason, finished_at=utcnow())
+            .values(status=status, error=_safe(reason), finished_at=utcnow())
         ).rowcount
+        if closed:
+            bump_data_version(conn)
     return bool(closed)
 
 
@@ -88,8 +97,11 @@ def finish_run(
         if counts:
             add_counts(conn, run_id, counts)
         conn.execute(
-            table.update().where(table.c.id == run_id).values(status=status, error=error, finished_at=utcnow())
+            table.update()
+            .where(table.c.id == run_id)
+            .values(status=status, error=None if error is None else _safe(error), finished_at=utcnow())
         )
+        bump_data_version(conn)
         row = conn.execute(table.select().where(table.c.id == run_id)).mappings().one()
     release_lease(engine, run_id)
     return EtlRun.model_validate(dict(row))
@@ -103,3 +115,8 @@ def bump_data_version(conn: Connection) -> None:
     ).rowcount
     if not updated:
         conn.execute(table.insert().values(id=1, version=1, updated_at=utcnow()))
+
+
+def _safe(error: str) -> str:
+    """A run's error text without any configured secret (an upstream may echo a key back)."""
+    return redact(error, configured_secrets(get_settings()))

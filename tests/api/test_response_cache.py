@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from graphql_api.metrics import MAX_OPERATION_LABELS
+from models.run_log import finish_run, start_run
 from tests.api.conftest import ApiClient, gql
 from tests.api.market_fixture import HOURS, Market, add_prices
 
@@ -69,3 +70,19 @@ def test_operation_names_cannot_grow_the_metrics_without_bound(client: ApiClient
     assert len(counts) == MAX_OPERATION_LABELS + 1
     assert counts["Op0"] == "1.0" and counts[f"Op{MAX_OPERATION_LABELS - 1}"] == "1.0"
     assert counts["other"] == "5.0"
+
+
+def test_a_run_that_loads_nothing_still_shows_in_a_cached_runs_query(
+    client: ApiClient, market: Market, engine: Engine
+) -> None:
+    query = "{ runs(first: 10) { nodes { source stream status } } }"
+    before = gql(client, query)["data"]["runs"]["nodes"]
+    assert gql(client, query)["data"]["runs"]["nodes"] == before  # a cache hit
+    run_id = start_run(engine, "coinpaprika", "tickers", None, None)
+    running = gql(client, query)["data"]["runs"]["nodes"]
+    assert running[0] == {"source": "coinpaprika", "stream": "tickers", "status": "running"}
+    finish_run(engine, run_id, "succeeded")  # nothing loaded: no price changed
+    assert gql(client, query)["data"]["runs"]["nodes"] == [
+        {"source": "coinpaprika", "stream": "tickers", "status": "succeeded"},
+        *before,
+    ]
