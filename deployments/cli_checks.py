@@ -63,6 +63,8 @@ def check_csv_inputs(file: Path | None, csv_format: str | None, mapping: Path | 
     A single file is opened and its header matched (cheap: the first few KB); a folder's files are
     each checked in their own run, so one bad file does not stop the others.
     """
+    if file is not None and not file.exists():  # before pandas loads: a mistyped path answers at once
+        return f"file not found: {file}"
     from flows.sources.csv_coin import CoinError, parse_coin_option
     from flows.sources.csv_file import CsvInputError, open_csv
     from flows.sources.csv_formats import LAYOUT_NAMES, LayoutError, resolve_mapping

@@ -5,9 +5,7 @@ from contextlib import contextmanager
 from typing import Annotated
 
 import typer
-from alembic.util import CommandError
 from rich.console import Console
-from sqlalchemy.exc import OperationalError
 
 db_app = typer.Typer(help="Database schema commands (Alembic migrations).", no_args_is_help=True)
 err = Console(stderr=True)
@@ -16,6 +14,9 @@ err = Console(stderr=True)
 @contextmanager
 def _plain_errors() -> Iterator[None]:
     """Alembic's and the driver's refusals as one line on stderr and exit 2, not a traceback."""
+    from alembic.util import CommandError  # here, not at the top: every CLI start would pay for Alembic
+    from sqlalchemy.exc import OperationalError
+
     try:
         yield
     except CommandError as error:

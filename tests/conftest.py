@@ -123,4 +123,4 @@ def prefect_api_url() -> Iterator[str]:
         yield str(PREFECT_API_URL.value())
 
 
-assert models.__all__  # every table is registered before the fixtures use the metadata
+models.register_tables()  # every table on the metadata before the fixtures use it

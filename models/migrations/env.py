@@ -5,13 +5,14 @@ from logging.config import fileConfig
 from alembic import context
 from sqlmodel import SQLModel
 
-import models  # noqa: F401  (registers every table on SQLModel.metadata)
+import models
 from models.db import make_engine
 from models.settings import get_settings
 
 config = context.config
 if config.config_file_name is not None:  # the Alembic CLI (alembic.ini): its log lines say what ran
     fileConfig(config.config_file_name, disable_existing_loggers=False)
+models.register_tables()  # the whole schema on SQLModel.metadata (autogenerate compares against it)
 target_metadata = SQLModel.metadata
 
 
