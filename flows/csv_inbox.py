@@ -11,7 +11,7 @@ from prefect import State, flow, get_run_logger
 
 from flows.ingest import settle
 from flows.run_summary import RunSummary
-from flows.source_run import run_source
+from flows.source_run import run_name, run_source
 from models.settings import get_settings
 
 
@@ -21,7 +21,11 @@ def inbox_files(folder: Path) -> list[Path]:
     return sorted(child for child in folder.iterdir() if child.is_file() and child.suffix.lower() == ".csv")
 
 
-@flow(name="csv-inbox", log_prints=True)
+def _flow_run_name() -> str:
+    return run_name("csv-inbox", get_settings().csv_inbox.name)
+
+
+@flow(name="csv-inbox", flow_run_name=_flow_run_name, log_prints=True)
 def csv_inbox(folder: str | None = None) -> list[RunSummary] | State:
     """Load the new rows of every CSV file in the inbox folder.
 
