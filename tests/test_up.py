@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import psutil
 import pytest
@@ -142,17 +143,22 @@ def test_up_offline_ingests_every_source_serves_runs_and_stops_clean(up: Up) -> 
     assert not [r.name for r in flow_runs if r.state is not None and (r.state.is_failed() or r.state.is_crashed())]
     assert {r["flowRunId"] for r in runs} <= {str(r.id) for r in flow_runs}  # each run row is a Prefect flow run
 
+    _, _, listed = _http("GET", f"{up.api}/runs?source=coingecko&limit=50")
+    markets_before = {r["flow_run_id"] for r in listed["data"] if r["stream"] == "markets"}
     status, headers, _ = _http("POST", f"{up.api}/runs", {"source": "coingecko", "streams": ["markets"]})
     assert status == 401 and headers["www-authenticate"] == "Bearer"
     status, _, created = _http("POST", f"{up.api}/runs", {"source": "coingecko", "streams": ["markets"]}, TOKEN)
     assert status == 202, created
     [triggered] = created["flow_runs"]
     assert _wait_completed(up.prefect_api, triggered["flow_run_id"], 600).is_completed()
-    # REST, not GraphQL: a run that writes no price does not bump the data version, so the GraphQL
-    # response cache still answers the runs list from before it (reported to the lead)
+    # The run row records its source's own flow run: a subflow of the triggered deployment run.
     _, _, listed = _http("GET", f"{up.api}/runs?source=coingecko&limit=50")
-    markets = [r for r in listed["data"] if r["stream"] == "markets"]
-    assert triggered["flow_run_id"] in {r["flow_run_id"] for r in markets}
+    new_markets = [r for r in listed["data"] if r["stream"] == "markets" and r["flow_run_id"] not in markets_before]
+    assert [r["status"] for r in new_markets] == ["succeeded"]
+    with SyncPrefectClient(up.prefect_api) as client:
+        source_run = client.read_flow_run(UUID(new_markets[0]["flow_run_id"]))
+    assert source_run.name.startswith("coingecko · markets · ") and source_run.state is not None
+    assert source_run.state.is_completed()
 
     tree = psutil.Process(up.process.pid).children(recursive=True)
     assert len(tree) >= 4  # Prefect server, replay server, API, serve (and their own children)
