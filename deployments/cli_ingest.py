@@ -100,14 +100,18 @@ def ingest(
     if source in (Source.csv, Source.all) and (problem := check_csv_inputs(file, csv_format, mapping, coin)):
         _refuse(settings, file, problem, as_json)
     csv_decimal = decimal.value if decimal else None
-    summaries = _run_flow(settings, source, file, csv_format, mapping, coin, csv_decimal, offline)
+    summaries, errors = _run_flow(settings, source, file, csv_format, mapping, coin, csv_decimal, offline)
     if as_json:
-        sys.stdout.write(json.dumps({"runs": [s.as_json() for s in summaries]}) + "\n")
+        sys.stdout.write(json.dumps({"runs": [s.as_json() for s in summaries], "errors": errors}) + "\n")
     else:
         _print_table(summaries)
     failed = [s for s in summaries if s.status != "succeeded"]
     for summary in failed:
         err.print(f"error: {summary.source}: {summary.error}{_hint(settings, summary, offline)}", markup=False)
+    for error in errors:  # a source run that ended before its run row existed: no column in the table
+        err.print(f"error: {error}", markup=False)
+    if errors:
+        raise typer.Exit(1)
     if failed:
         raise typer.Exit(2 if all(s.input_error for s in failed) else 1)
 
@@ -121,8 +125,8 @@ def _run_flow(
     coin: str | None,
     csv_decimal: str | None,
     offline: bool,
-) -> list["RunSummary"]:
-    """Start Prefect (quietly), run the flow, and return every run's summary."""
+) -> tuple[list["RunSummary"], list[str]]:
+    """Start Prefect (quietly), run the flow; return every run's summary and the errors of runs without one."""
     from deployments.prefect_setup import PrefectUnavailableError, quiet_console, start_prefect_api
     from deployments.source_server.offline import offline_sources
 
@@ -133,7 +137,7 @@ def _run_flow(
     from prefect import tags
 
     from flows.ingest import ingest as ingest_flow
-    from flows.ingest import run_summaries
+    from flows.ingest import run_outcomes
 
     quiet_console()
     with offline_sources() if offline else nullcontext(), tags("coinflow"):
@@ -147,7 +151,7 @@ def _run_flow(
             return_state=True,
         )
     try:
-        return run_summaries(state)
+        return run_outcomes(state)
     except Exception as error:  # noqa: BLE001 - the flow itself crashed: one line, not a traceback
         fail(f"ingest flow {state.name}: {error}", code=1)
 

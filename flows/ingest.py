@@ -108,9 +108,19 @@ def run_summaries(state: State) -> list[RunSummary]:
     Raises:
         the flow's own error when it ended without summaries (it crashed, or a bad parameter).
     """
+    return run_outcomes(state)[0]
+
+
+def run_outcomes(state: State) -> tuple[list[RunSummary], list[str]]:
+    """(every source run's summary, the errors of source runs that ended without one) of a finished
+    ``ingest`` flow run: a run that failed before its ``etl_runs`` row committed has no summary.
+
+    Raises:
+        the flow's own error when it ended without summaries (it crashed, or a bad parameter).
+    """
     outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, IngestFailedError):
-        return outcome.summaries
+        return outcome.summaries, outcome.errors
     if isinstance(outcome, BaseException):
         raise outcome
-    return list(outcome)
+    return list(outcome), []

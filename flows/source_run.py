@@ -110,6 +110,8 @@ def run_source(source: str, target: str, **parameters: object) -> RunSummary | B
     outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, SourceRunFailedError):
         return outcome.summary
-    if isinstance(outcome, RunSummary | BaseException):
+    if isinstance(outcome, RunSummary):
         return outcome
+    if isinstance(outcome, BaseException):  # ended before its run row existed: say which run it was
+        return RuntimeError(f"{source} {target}: {outcome}")
     return RuntimeError(f"{source}: unexpected run result {outcome!r}")

@@ -62,6 +62,18 @@ def release_lease(engine: Engine, run_id: int) -> None:
         _unlock(held)
 
 
+def release_all_leases(engine: Engine) -> None:
+    """Give back every lease this process holds on ``engine``'s database.
+
+    For a process that empties ``etl_runs`` and restarts its ids (a test fixture, a reset): the ids
+    will be issued again, to other processes, which must not find them leased by runs that no
+    longer exist.
+    """
+    database = engine.url.render_as_string(hide_password=False)
+    for run_id in [run_id for held_database, run_id in _held if held_database == database]:
+        release_lease(engine, run_id)
+
+
 def lease_is_held(engine: Engine, run_id: int) -> bool:
     """Whether some live process (this one included) holds the lease of run ``run_id``."""
     if (engine.url.render_as_string(hide_password=False), run_id) in _held:

@@ -23,6 +23,7 @@ from sqlmodel import SQLModel
 import models
 from models.db import make_engine
 from models.migrate import upgrade
+from models.run_lease import release_all_leases
 from models.settings import Settings, get_settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -76,16 +77,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         path = tmp_path / "coinflow.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        yield f"sqlite:///{path}"
-        return
-    url = request.getfixturevalue("postgres_database")
-    wipe_database(url)
+        url = f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("postgres_database")
+        wipe_database(url)
     yield url
+    # Runs a test left open in this process (simulated crashes) keep their leases: give them back.
+    engine = make_engine(url)
+    release_all_leases(engine)
+    engine.dispose()
 
 
 def wipe_database(url: str) -> None:
     """Empty every table of a test database (keeping the schema), on either backend."""
     engine = make_engine(url)
+    release_all_leases(engine)  # run ids restart: leases of this process's unfinished runs would block them
     tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from models.run_lease import acquire_lease, release_lease
 from tests.cli_process import REPO, cli_command, cli_env, run_cli
 from tests.csv_files import SAMPLE_ROWS, sample_rows, write_csv
 from tests.db_snapshot import count
@@ -170,6 +171,25 @@ def test_a_piped_table_is_not_cut_to_80_columns(env: dict[str, str], tmp_path: P
     assert done.returncode == 0, done.stderr
     assert len(set(re.findall(r"csv \(run \d+\)", done.stdout))) == 6, done.stdout  # one column per run, whole
     assert max(len(line) for line in done.stdout.splitlines()) > 80
+
+
+def test_a_run_that_fails_before_its_row_exists_fails_the_command(
+    env: dict[str, str], engine: Engine, tmp_path: Path
+) -> None:
+    # This test process holds the lease the first run will get, as a live run of another process would.
+    acquire_lease(engine, 1)
+    try:
+        path = write_csv(tmp_path / "prices.csv", sample_rows(0, 5))
+        done = run_cli(env, "ingest", "--file", str(path), "--json")
+    finally:
+        release_lease(engine, 1)
+    assert done.returncode == 1, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert errors == ["error: csv prices.csv: the lease of run 1 is held by another process"], done.stderr
+    assert "Traceback" not in done.stderr
+    assert json.loads(done.stdout) == {"runs": [], "errors": [errors[0].removeprefix("error: ")]}
+    for table in ("etl_runs", "raw_records", "prices", "checkpoints"):
+        assert count(engine, table) == 0, table
 
 
 def test_help_and_version_render_plainly() -> None:
