@@ -60,7 +60,7 @@ bench: install  ## the load-step benchmark (PostgreSQL and SQLite, 1M rows) and 
 	$(UV) run python bench/load_prices.py
 	$(UV) run python bench/identity_report.py
 
-# The browser assets of GraphiQL (/graphql) and Swagger UI (/docs), committed under graphql_api/static/vendor
+# The browser assets of GraphiQL (/graphql), Swagger UI (/docs) and the dashboard's charts (uPlot, /), committed under graphql_api/static/vendor
 # so the app never loads a script from a CDN; package-lock.json pins every version and checksum.
 STATIC := graphql_api/static
 VENDORED := react/umd/react.production.min.js react/LICENSE \
@@ -68,9 +68,10 @@ VENDORED := react/umd/react.production.min.js react/LICENSE \
 	graphiql/graphiql.min.js graphiql/graphiql.min.css graphiql/LICENSE \
 	@graphiql/plugin-explorer/dist/index.umd.js @graphiql/plugin-explorer/dist/style.css \
 	swagger-ui-dist/swagger-ui-bundle.js swagger-ui-dist/swagger-ui.css swagger-ui-dist/LICENSE \
-	swagger-ui-dist/favicon-32x32.png
+	swagger-ui-dist/favicon-32x32.png \
+	uplot/dist/uPlot.iife.min.js uplot/dist/uPlot.min.css uplot/LICENSE
 
-vendor:  ## re-copy GraphiQL, React and Swagger UI from npm into graphql_api/static/vendor (versions: its package-lock.json)
+vendor:  ## re-copy GraphiQL, React, Swagger UI and uPlot from npm into graphql_api/static/vendor (versions: its package-lock.json)
 	cd $(STATIC) && npm ci --ignore-scripts --no-audit --no-fund
 	rm -rf $(STATIC)/vendor
 	for file in $(VENDORED); do mkdir -p "$(STATIC)/vendor/$$(dirname $$file)" && \
