@@ -78,11 +78,13 @@ vendor:  ## re-copy GraphiQL, React, Swagger UI and uPlot from npm into graphql_
 		cp "$(STATIC)/node_modules/$$file" "$(STATIC)/vendor/$$file" || exit 1; done
 	rm -rf $(STATIC)/node_modules
 
-# Debian's chromium (headless browser tests of GraphiQL, /docs) and prometheus (promtool: the alert rules'
-# own unit tests), installed when missing; as root, or through sudo.
+# Debian's chromium (headless browser tests of GraphiQL, /docs, the dashboard), prometheus (promtool: the alert
+# rules' own unit tests) and nodejs/npm (the generated TypeScript client's test), installed when missing; as root,
+# or through sudo.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-test-tools:  ## install the Debian packages the tests drive (chromium, promtool) when missing
-	@command -v chromium >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || { 		command -v apt-get >/dev/null 2>&1 && $(SUDO) apt-get update -qq && 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium prometheus 			>/dev/null; } || echo "chromium/promtool missing and not installable here: their tests will fail"
+test-tools:  ## install the Debian packages the tests drive (chromium, promtool, node, npm) when missing
+	@command -v chromium >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 && command -v node >/dev/null 2>&1 && \
+		command -v npm >/dev/null 2>&1 || { 		command -v apt-get >/dev/null 2>&1 && $(SUDO) apt-get update -qq && 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium prometheus nodejs npm 			>/dev/null; } || echo "chromium/promtool/node/npm missing and not installable here: their tests will fail"
 
 clean:  ## remove the embedded database and caches
 	rm -rf data/coinflow.db data/coinflow.db-* .pytest_cache .mypy_cache .ruff_cache
