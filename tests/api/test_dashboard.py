@@ -23,15 +23,15 @@ from tests.api.test_served_over_http import serve
 
 PREFECT_UI = "http://prefect.local:4200"
 FAILED_RED = (0xD3, 0x2F, 0x2F)  # --failed in dashboard.css: the background of a failed run's status badge
-# The last three hours, as a later ingest of both sources would load them (the fixture's own prices are of 2024).
+# Noon of the last three days, as later ingests of both sources would load them (the fixture's own are of 2024).
 RECENT_CSV = [130.0, 125.0, 140.0]
 RECENT_GECKO = [131.0, 126.0, 143.5]
 
 
 @pytest.fixture
 def served(database_url: str, market: Market, engine: Engine) -> Iterator[str]:
-    now = utcnow().replace(minute=30, second=0, microsecond=0)
-    hours = [now - timedelta(hours=h) for h in (3, 2, 1)]
+    today = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
+    hours = [today - timedelta(days=d) for d in (3, 2, 1)]
     add_prices(engine, market.btc, "csv", hours, RECENT_CSV)
     add_prices(engine, market.btc, "coingecko", hours, RECENT_GECKO)
     with serve(database_url, COINFLOW_PREFECT_UI_URL=PREFECT_UI) as base:
@@ -67,12 +67,12 @@ def test_home_shows_coins_prices_spread_sparkline_and_runs(served: str, tmp_path
     assert coins["DOGE"][:7] == ["DOGE", "Dogecoin", "—", "—", "—", "—", "—"]
     btc = rows(dom, "coin")[0]
     assert 'class="badge badge-alert"' in btc  # 3.5 / 141.75 = 2.47 % > COINFLOW_SPREAD_ALERT_PCT (2 %)
-    # The sparkline: CoinGecko's three recent hours (131, 126, 143.5): the dip is the lowest point (largest y).
+    # The sparkline: CoinGecko's last three days (131, 126, 143.5): the dip is the lowest point (largest y).
     points = re.search(r'<polyline points="([^"]+)"', btc)
     assert points, btc
     ys = [float(p.split(",")[1]) for p in points.group(1).split()]
     assert len(ys) == 3 and ys[1] > ys[0] > ys[2]
-    assert "<polyline" not in rows(dom, "coin")[1]  # ETH has no price in the last 7 days
+    assert "<polyline" not in rows(dom, "coin")[1]  # ETH: one day of prices, one daily point: no line
 
     failed = rows(dom, "run run-failed")
     assert len(failed) == 1 and 'class="status status-failed"' in failed[0]
@@ -98,7 +98,7 @@ def test_coin_page_draws_a_chart_per_source(served: str, tmp_path: Path) -> None
         dom,
         re.S,
     )
-    # Per source: the fixture's three 2024 hours and the three recent ones, hourly buckets of one price each.
+    # Per source: the fixture's three 2024 hours and the three recent days, hourly buckets of one price each.
     assert [(source, points, drawn) for source, points, drawn, _ in charts] == [
         ("coingecko", "6", "6"),
         ("csv", "6", "6"),

@@ -1,4 +1,4 @@
-// The home view: coins table (latest price per source, 24 h change, spread, 7-day sparkline) and the runs
+// The home view: coins table (latest price per source, 24 h change, spread, 30-day sparkline) and the runs
 // of the last day, from ONE GraphQL request.
 
 import { graphql } from "./graphql.js";
@@ -8,13 +8,15 @@ import { sparkline } from "./sparkline.js";
 
 const COINS = 50;
 const RUNS = 100;
-const SPARK_DAYS = 7;
-// One aliased `series` per source (enum literals: valid before and after any String→enum change of outputs).
-const SERIES = SOURCES.map(
-  (s) => `${s}: series(source: ${s.toUpperCase()}, from: $since, interval: HOUR) { timestamps priceUsd }`,
-).join("\n        ");
+const SPARK_DAYS = 30;
+// One aliased `series` per source (enum literals: valid before and after any String→enum change of outputs),
+// daily averages of the whole history: the sparkline draws the SPARK_DAYS before each series' newest point, so
+// a source whose data stopped (or replayed demo data of another year) still shows its last trend.
+const SERIES = SOURCES.map((s) => `${s}: series(source: ${s.toUpperCase()}, interval: DAY) { timestamps priceUsd }`).join(
+  "\n      ",
+);
 
-export const HOME_QUERY = `query Dashboard($since: DateTime!) {
+export const HOME_QUERY = `query Dashboard {
   coins(first: ${COINS}, orderBy: { field: RANK, direction: ASC }) {
     totalCount
     nodes {
@@ -31,6 +33,13 @@ function latestBySource(coin) {
   return Object.fromEntries(coin.latestPrices.map((price) => [key(price.source), price]));
 }
 
+/** The points of `series` within SPARK_DAYS of its newest one. */
+function lastDays(series) {
+  const newest = series.timestamps[series.timestamps.length - 1];
+  const start = series.timestamps.findIndex((t) => t >= newest - SPARK_DAYS * 86400);
+  return start < 0 ? { timestamps: [], priceUsd: [] } : { timestamps: series.timestamps.slice(start), priceUsd: series.priceUsd.slice(start) };
+}
+
 function spreadBadge(spread) {
   if (!spread) return el("span", { class: "muted", title: "fewer than two sources close in time" }, "—");
   const stale = spread.staleSources.length ? `; stale: ${spread.staleSources.map(sourceName).join(", ")}` : "";
@@ -45,7 +54,12 @@ function coinRow(coin) {
   const latest = latestBySource(coin);
   const newest = coin.latestPrices.reduce((a, b) => (!a || Date.parse(b.observedAt) > Date.parse(a.observedAt) ? b : a), null);
   const change = newest?.change24hPct ?? null;
-  const spark = SOURCES.map((s) => [s, coin[s]]).reduce((best, cur) => (cur[1].timestamps.length > best[1].timestamps.length ? cur : best));
+  // The source with the most points in its last SPARK_DAYS (the first in SOURCES order on a tie).
+  const [sparkSource, spark] = SOURCES.map((s) => [s, lastDays(coin[s])]).reduce((best, cur) =>
+    cur[1].timestamps.length > best[1].timestamps.length ? cur : best,
+  );
+  const sparkEnd = spark.timestamps.length ? new Date(spark.timestamps[spark.timestamps.length - 1] * 1000).toISOString().slice(0, 10) : "";
+  const sparkLabel = `${coin.symbol} daily price, ${SPARK_DAYS} days to ${sparkEnd} (${sourceName(sparkSource)})`;
   return el(
     "tr",
     { class: "coin", "data-coin": coin.canonicalId },
@@ -56,7 +70,7 @@ function coinRow(coin) {
     ),
     el("td", { class: `num change ${change > 0 ? "up" : change < 0 ? "down" : ""}`, title: newest ? `${sourceName(newest.source)}` : null }, pct(change)),
     el("td", { class: "spread" }, spreadBadge(coin.spread)),
-    el("td", { class: "spark", title: sourceName(spark[0]) }, sparkline(spark[1].timestamps, spark[1].priceUsd, `${coin.symbol} price, last ${SPARK_DAYS} days (${sourceName(spark[0])})`)),
+    el("td", { class: "spark", title: sparkLabel }, sparkline(spark.timestamps, spark.priceUsd, sparkLabel)),
   );
 }
 
@@ -82,8 +96,6 @@ function coinsSection(coins) {
 
 /** Render the home view into `root`. */
 export async function renderHome(root) {
-  const now = Date.now();
-  const since = new Date(now - SPARK_DAYS * 24 * 3600 * 1000).toISOString();
-  const data = await graphql(HOME_QUERY, { since });
-  root.replaceChildren(coinsSection(data.coins), runsSection(data.runs.nodes, now, data.runs.pageInfo.hasNextPage));
+  const data = await graphql(HOME_QUERY);
+  root.replaceChildren(coinsSection(data.coins), runsSection(data.runs.nodes, Date.now(), data.runs.pageInfo.hasNextPage));
 }
