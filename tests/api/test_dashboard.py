@@ -6,6 +6,7 @@ link) and checks through /metrics that each view cost one GraphQL request. Scree
 """
 
 import re
+import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -56,10 +57,11 @@ def graphql_requests(base: str) -> dict[str, float]:
     }
 
 
-def test_home_shows_coins_prices_spread_sparkline_and_runs(served: str, tmp_path: Path) -> None:
-    dom = browse(f"{served}/", tmp_path, "--dump-dom")
+def test_home_and_coin_pages_show_the_stored_market(served: str, tmp_path: Path) -> None:
+    home_shot = tmp_path / "dashboard.png"
+    dom = browse(f"{served}/", tmp_path, "--dump-dom", f"--screenshot={home_shot}")
     assert 'data-view="home"' in dom, dom[-2000:]
-    coins = {re.search(r"<td[^>]*>(.*?)</td>", row, re.S) and cells(row)[0]: cells(row) for row in rows(dom, "coin")}
+    coins = {cells(row)[0]: cells(row) for row in rows(dom, "coin")}
     # symbol, name, CoinGecko, CoinPaprika, CSV, 24 h, spread, sparkline; ordered by rank, DOGE (no prices) last
     assert list(coins) == ["BTC", "ETH", "DOGE"]
     assert coins["BTC"][:7] == ["BTC", "Bitcoin", "$143.50", "—", "$140.00", "+0.50%", "2.47%"]
@@ -77,21 +79,15 @@ def test_home_shows_coins_prices_spread_sparkline_and_runs(served: str, tmp_path
     failed = rows(dom, "run run-failed")
     assert len(failed) == 1 and 'class="status status-failed"' in failed[0]
     assert cells(failed[0])[:3] == ["CoinGecko", "markets", "failedHTTP 429 after 5 attempts"]
-    succeeded = rows(dom, "run run-succeeded")
-    assert len(succeeded) == 3
+    assert len(rows(dom, "run run-succeeded")) == 3
     links = re.findall(r'href="(http://prefect[^"]+)"', dom)
     assert links == [f"{PREFECT_UI}/runs/flow-run/11111111-2222-3333-4444-555555555555"]  # the one Prefect run
-
+    red = sum(1 for px in rgb_pixels(home_shot) if max(abs(a - b) for a, b in zip(px, FAILED_RED, strict=True)) <= 4)
+    assert red > 300, f"{red} pixels of the failed badge's red"
     assert graphql_requests(served) == {"Dashboard": 1.0}  # the whole view is one request
 
-    shot = tmp_path / "dashboard.png"
-    browse(f"{served}/", tmp_path, f"--screenshot={shot}")
-    red = sum(1 for pixel in rgb_pixels(shot) if max(abs(a - b) for a, b in zip(pixel, FAILED_RED, strict=True)) <= 4)
-    assert red > 300, f"{red} pixels of the failed badge's red"
-
-
-def test_coin_page_draws_a_chart_per_source(served: str, tmp_path: Path) -> None:
-    dom = browse(f"{served}/#/coin/bitcoin", tmp_path, "--dump-dom")
+    coin_shot = tmp_path / "coin.png"
+    dom = browse(f"{served}/#/coin/bitcoin", tmp_path, "--dump-dom", f"--screenshot={coin_shot}")
     assert 'data-view="coin"' in dom, dom[-2000:]
     charts = re.findall(
         r'<figure class="chart" data-source="(\w+)" data-points="(\d+)"[^>]*data-drawn="(\d+)"[^>]*>(.*?)</figure>',
@@ -107,10 +103,8 @@ def test_coin_page_draws_a_chart_per_source(served: str, tmp_path: Path) -> None
     latest = {cells(row)[0]: cells(row) for row in re.findall(r'<tr data-source="\w+">(.*?)</tr>', dom, re.S)}
     assert latest["CoinGecko"][1:4] == ["bitcoin", "override", "$143.50"]
     assert latest["CSV"][3] == "$140.00"
-    assert graphql_requests(served) == {"CoinPage": 1.0}
-    shot = tmp_path / "coin.png"
-    browse(f"{served}/#/coin/bitcoin", tmp_path, f"--screenshot={shot}")
-    assert shot.stat().st_size > 10_000
+    assert graphql_requests(served) == {"Dashboard": 1.0, "CoinPage": 1.0}
+    assert home_shot.stat().st_size > 10_000 and coin_shot.stat().st_size > 10_000
 
     missing = browse(f"{served}/#/coin/no-such-coin", tmp_path, "--dump-dom")
     assert 'No coin "no-such-coin".' in missing
@@ -126,3 +120,18 @@ def test_dashboard_assets_are_served_by_the_app(client: ApiClient) -> None:
     modules = re.findall(r'from "\./([\w.]+)"', client.get("/dashboard/app.js").text)
     for module in modules:
         assert "javascript" in client.get(f"/dashboard/{module}").headers["content-type"], module
+
+
+def test_a_refused_query_shows_one_line_with_the_request_id(sqlite_template: Path, tmp_path: Path) -> None:
+    # Refused before any data is read, so an empty database will do (SQLite only: nothing stored is involved).
+    database = tmp_path / "coinflow.db"
+    shutil.copyfile(sqlite_template, database)
+    # An operator's tighter bound than the page needs.
+    with serve(f"sqlite:///{database}", COINFLOW_API_MAX_COST="100") as base:
+        dom = browse(f"{base}/", tmp_path, "--dump-dom")
+    assert 'data-view="error"' in dom
+    line = re.search(r'<p class="error" role="alert">(.*?)</p>', dom, re.S)
+    assert line, dom[-2000:]
+    message = r"Could not load: query cost \d+ exceeds the limit of 100 .*\(request id [0-9a-f]{32}\)"
+    assert re.fullmatch(message, line.group(1))
+    assert "Traceback" not in dom and '<tr class="coin"' not in dom
