@@ -5,9 +5,9 @@ import { graphql } from "./graphql.js";
 import { SOURCES, el, key, pct, sourceName, usd, utc } from "./format.js";
 
 // Hourly averages of the whole history: a year is 8,760 points, under the API's 10,000 per series.
-const SERIES = SOURCES.map((s) => `${s}: series(source: ${s.toUpperCase()}, interval: HOUR) { points timestamps priceUsd }`).join(
-  "\n    ",
-);
+const SERIES = SOURCES.map(
+  (s) => `${s}: series(source: ${s.toUpperCase()}, interval: HOUR) { points timestamps priceUsd }`,
+).join("\n    ");
 
 export const COIN_QUERY = `query CoinPage($canonicalId: String!) {
   coin(canonicalId: $canonicalId) {
@@ -37,18 +37,38 @@ function latestTable(coin) {
     );
   });
   const head = ["Source", "Source id", "Matched by", "Price", "24 h", "Market cap", "Volume 24 h", "Observed"];
-  return el("table", { class: "latest" }, el("thead", {}, el("tr", {}, head.map((h) => el("th", {}, h)))), el("tbody", {}, rows));
+  return el(
+    "table",
+    { class: "latest" },
+    el(
+      "thead",
+      {},
+      el(
+        "tr",
+        {},
+        head.map((h) => el("th", {}, h)),
+      ),
+    ),
+    el("tbody", {}, rows),
+  );
 }
 
 function chart(source, series, width) {
-  const box = el("figure", { class: "chart", "data-source": source, "data-points": series.points }, el("figcaption", {}, `${sourceName(source)} · ${series.points} hourly points`));
+  const box = el(
+    "figure",
+    { class: "chart", "data-source": source, "data-points": series.points },
+    el("figcaption", {}, `${sourceName(source)} · ${series.points} hourly points`),
+  );
   // uPlot is the global of the vendored static/uplot/dist/uPlot.iife.min.js.
   const plot = new uPlot(
     {
       width,
       height: 240,
       scales: { x: { time: true } },
-      series: [{}, { label: `${sourceName(source)} USD`, stroke: "#1565c0", width: 1.5, points: { show: series.points < 60 } }],
+      series: [
+        {},
+        { label: `${sourceName(source)} USD`, stroke: "#1565c0", width: 1.5, points: { show: series.points < 60 } },
+      ],
       axes: [{}, { values: (u, ticks) => ticks.map((v) => usd(v)), size: 90 }],
     },
     [series.timestamps, series.priceUsd],
@@ -62,11 +82,20 @@ function chart(source, series, width) {
 export async function renderCoin(root, canonicalId) {
   const { coin } = await graphql(COIN_QUERY, { canonicalId });
   if (!coin) {
-    root.replaceChildren(el("p", { class: "error" }, `No coin "${canonicalId}".`), el("a", { href: "#/" }, "← all coins"));
+    root.replaceChildren(
+      el("p", { class: "error" }, `No coin "${canonicalId}".`),
+      el("a", { href: "#/" }, "← all coins"),
+    );
     return;
   }
   const spread = coin.spread
-    ? el("p", {}, "Spread between sources: ", el("span", { class: coin.spread.flagged ? "badge badge-alert" : "badge" }, pct(coin.spread.pct, false)), ` (${usd(coin.spread.absUsd)})`)
+    ? el(
+        "p",
+        {},
+        "Spread between sources: ",
+        el("span", { class: coin.spread.flagged ? "badge badge-alert" : "badge" }, pct(coin.spread.pct, false)),
+        ` (${usd(coin.spread.absUsd)})`,
+      )
     : el("p", { class: "muted" }, "No cross-source spread (fewer than two sources close in time).");
   const charts = el("div", { class: "charts" });
   root.replaceChildren(

@@ -12,9 +12,9 @@ const SPARK_DAYS = 30;
 // One aliased `series` per source (enum literals: valid before and after any String→enum change of outputs),
 // daily averages of the whole history: the sparkline draws the SPARK_DAYS before each series' newest point, so
 // a source whose data stopped (or replayed demo data of another year) still shows its last trend.
-const SERIES = SOURCES.map((s) => `${s}: series(source: ${s.toUpperCase()}, interval: DAY) { timestamps priceUsd }`).join(
-  "\n      ",
-);
+const SERIES = SOURCES.map(
+  (s) => `${s}: series(source: ${s.toUpperCase()}, interval: DAY) { timestamps priceUsd }`,
+).join("\n      ");
 
 export const HOME_QUERY = `query Dashboard {
   coins(first: ${COINS}, orderBy: { field: RANK, direction: ASC }) {
@@ -37,7 +37,9 @@ function latestBySource(coin) {
 function lastDays(series) {
   const newest = series.timestamps[series.timestamps.length - 1];
   const start = series.timestamps.findIndex((t) => t >= newest - SPARK_DAYS * 86400);
-  return start < 0 ? { timestamps: [], priceUsd: [] } : { timestamps: series.timestamps.slice(start), priceUsd: series.priceUsd.slice(start) };
+  return start < 0
+    ? { timestamps: [], priceUsd: [] }
+    : { timestamps: series.timestamps.slice(start), priceUsd: series.priceUsd.slice(start) };
 }
 
 function spreadBadge(spread) {
@@ -52,13 +54,18 @@ function spreadBadge(spread) {
 
 function coinRow(coin) {
   const latest = latestBySource(coin);
-  const newest = coin.latestPrices.reduce((a, b) => (!a || Date.parse(b.observedAt) > Date.parse(a.observedAt) ? b : a), null);
+  const newest = coin.latestPrices.reduce(
+    (a, b) => (!a || Date.parse(b.observedAt) > Date.parse(a.observedAt) ? b : a),
+    null,
+  );
   const change = newest?.change24hPct ?? null;
   // The source with the most points in its last SPARK_DAYS (the first in SOURCES order on a tie).
   const [sparkSource, spark] = SOURCES.map((s) => [s, lastDays(coin[s])]).reduce((best, cur) =>
     cur[1].timestamps.length > best[1].timestamps.length ? cur : best,
   );
-  const sparkEnd = spark.timestamps.length ? new Date(spark.timestamps[spark.timestamps.length - 1] * 1000).toISOString().slice(0, 10) : "";
+  const sparkEnd = spark.timestamps.length
+    ? new Date(spark.timestamps[spark.timestamps.length - 1] * 1000).toISOString().slice(0, 10)
+    : "";
   const sparkLabel = `${coin.symbol} daily price, ${SPARK_DAYS} days to ${sparkEnd} (${sourceName(sparkSource)})`;
   return el(
     "tr",
@@ -66,9 +73,20 @@ function coinRow(coin) {
     el("td", { class: "symbol" }, el("a", { href: `#/coin/${encodeURIComponent(coin.canonicalId)}` }, coin.symbol)),
     el("td", {}, coin.name),
     SOURCES.map((s) =>
-      el("td", { class: "num price", "data-source": s, title: latest[s] ? `observed ${latest[s].observedAt}` : null }, usd(latest[s]?.priceUsd)),
+      el(
+        "td",
+        { class: "num price", "data-source": s, title: latest[s] ? `observed ${latest[s].observedAt}` : null },
+        usd(latest[s]?.priceUsd),
+      ),
     ),
-    el("td", { class: `num change ${change > 0 ? "up" : change < 0 ? "down" : ""}`, title: newest ? `${sourceName(newest.source)}` : null }, pct(change)),
+    el(
+      "td",
+      {
+        class: `num change ${change > 0 ? "up" : change < 0 ? "down" : ""}`,
+        title: newest ? `${sourceName(newest.source)}` : null,
+      },
+      pct(change),
+    ),
     el("td", { class: "spread" }, spreadBadge(coin.spread)),
     el("td", { class: "spark", title: sparkLabel }, sparkline(spark.timestamps, spark.priceUsd, sparkLabel)),
   );
@@ -85,7 +103,8 @@ function coinsSection(coins) {
     el("th", {}, "Spread"),
     el("th", {}, `${SPARK_DAYS} days`),
   );
-  const shown = coins.nodes.length < coins.totalCount ? ` (top ${coins.nodes.length} of ${coins.totalCount} by rank)` : "";
+  const shown =
+    coins.nodes.length < coins.totalCount ? ` (top ${coins.nodes.length} of ${coins.totalCount} by rank)` : "";
   return el(
     "section",
     { id: "coins" },
@@ -97,5 +116,8 @@ function coinsSection(coins) {
 /** Render the home view into `root`. */
 export async function renderHome(root) {
   const data = await graphql(HOME_QUERY);
-  root.replaceChildren(coinsSection(data.coins), runsSection(data.runs.nodes, Date.now(), data.runs.pageInfo.hasNextPage));
+  root.replaceChildren(
+    coinsSection(data.coins),
+    runsSection(data.runs.nodes, Date.now(), data.runs.pageInfo.hasNextPage),
+  );
 }
