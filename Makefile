@@ -64,7 +64,7 @@ bench: install  ## the load-step benchmark (PostgreSQL and SQLite, 1M rows) and 
 	$(UV) run python bench/load_prices.py
 	$(UV) run python bench/identity_report.py
 
-# The browser assets of GraphiQL (/graphql) and Swagger UI (/docs), committed under graphql_api/static/vendor
+# The browser assets of GraphiQL (/graphql), Swagger UI (/docs) and the dashboard's charts (uPlot, /), committed under graphql_api/static/vendor
 # so the app never loads a script from a CDN; package-lock.json pins every version and checksum.
 STATIC := graphql_api/static
 VENDORED := react/umd/react.production.min.js react/LICENSE \
@@ -72,20 +72,23 @@ VENDORED := react/umd/react.production.min.js react/LICENSE \
 	graphiql/graphiql.min.js graphiql/graphiql.min.css graphiql/LICENSE \
 	@graphiql/plugin-explorer/dist/index.umd.js @graphiql/plugin-explorer/dist/style.css \
 	swagger-ui-dist/swagger-ui-bundle.js swagger-ui-dist/swagger-ui.css swagger-ui-dist/LICENSE \
-	swagger-ui-dist/favicon-32x32.png
+	swagger-ui-dist/favicon-32x32.png \
+	uplot/dist/uPlot.iife.min.js uplot/dist/uPlot.min.css uplot/LICENSE
 
-vendor:  ## re-copy GraphiQL, React and Swagger UI from npm into graphql_api/static/vendor (versions: its package-lock.json)
+vendor:  ## re-copy GraphiQL, React, Swagger UI and uPlot from npm into graphql_api/static/vendor (versions: its package-lock.json)
 	cd $(STATIC) && npm ci --ignore-scripts --no-audit --no-fund
 	rm -rf $(STATIC)/vendor
 	for file in $(VENDORED); do mkdir -p "$(STATIC)/vendor/$$(dirname $$file)" && \
 		cp "$(STATIC)/node_modules/$$file" "$(STATIC)/vendor/$$file" || exit 1; done
 	rm -rf $(STATIC)/node_modules
 
-# Debian's chromium (headless browser tests of GraphiQL, /docs) and prometheus (promtool: the alert rules'
-# own unit tests), installed when missing; as root, or through sudo.
+# Debian's chromium (headless browser tests of GraphiQL, /docs, the dashboard), prometheus (promtool: the alert
+# rules' own unit tests) and nodejs/npm (the generated TypeScript client's test), installed when missing; as root,
+# or through sudo.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-test-tools:  ## install the Debian packages the tests drive (chromium, promtool) when missing
-	@command -v chromium >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || { 		command -v apt-get >/dev/null 2>&1 && $(SUDO) apt-get update -qq && 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium prometheus 			>/dev/null; } || echo "chromium/promtool missing and not installable here: their tests will fail"
+test-tools:  ## install the Debian packages the tests drive (chromium, promtool, node, npm) when missing
+	@command -v chromium >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 && command -v node >/dev/null 2>&1 && \
+		command -v npm >/dev/null 2>&1 || { 		command -v apt-get >/dev/null 2>&1 && $(SUDO) apt-get update -qq && 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium prometheus nodejs npm 			>/dev/null; } || echo "chromium/promtool/node/npm missing and not installable here: their tests will fail"
 
 clean:  ## remove the embedded database and caches
 	rm -rf data/coinflow.db data/coinflow.db-* .pytest_cache .mypy_cache .ruff_cache

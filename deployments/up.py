@@ -154,6 +154,7 @@ def _watch(children: list[Part]) -> int:
 
 def _where_to_look(ports: Ports, say: Callable[[str], None]) -> None:
     api = _root(ports.api)
+    say(f"dashboard      {api}/")
     say(f"Prefect UI     http://{LOOPBACK}:{ports.prefect}")
     say(f"GraphiQL       {api}/graphql")
     say(f"OpenAPI docs   {api}/docs")
