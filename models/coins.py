@@ -15,7 +15,7 @@ from models.market import Coin, CoinIdentityChange, CoinSource, Price
 
 # Methods by which a source id joined a coin another source founded (see flows/identity.py);
 # any other method (csv-declared, source-id, ambiguous) means the source id founded its own coin.
-CROSS_SOURCE_METHODS = ("override", "contract", "symbol+name")
+CROSS_SOURCE_METHODS = ("override", "contract", "symbol+name", "slug", "name+symbol", "market")
 _IN_LIST_MAX = 5000  # ids per IN list: well under SQLite's bound on parameters
 
 
@@ -106,12 +106,24 @@ def add_mappings(conn: Connection, mappings: list[dict[str, Any]]) -> None:
         conn.execute(insert(CoinSource), mappings)
 
 
-def move_mapping(conn: Connection, mapping: CoinMapping, to_coin_id: int, to_canonical_id: str, reason: str) -> None:
-    """Point an existing mapping (and its source's prices) at another coin, and record the change."""
+def move_mapping(
+    conn: Connection,
+    mapping: CoinMapping,
+    to_coin_id: int,
+    to_canonical_id: str,
+    reason: str,
+    method: str = "override",
+    evidence: str | None = None,
+) -> None:
+    """Point an existing mapping (and its source's prices) at another coin, and record the change.
+
+    ``method`` is the rule that moved it (an override, or market evidence for a coin that was
+    unmatched or tied), recorded on the mapping with its ``evidence``.
+    """
     conn.execute(
         update(CoinSource)
         .where(col(CoinSource.source) == mapping.source, col(CoinSource.source_coin_id) == mapping.source_coin_id)
-        .values(coin_id=to_coin_id, match_method="override", candidates=None)
+        .values(coin_id=to_coin_id, match_method=method, candidates=None, evidence=evidence)
     )
     conn.execute(
         update(Price)

@@ -39,6 +39,7 @@ class CoinSource(SQLModel, table=True):
     match_method: str = Field(max_length=32)
     platforms: Any = Field(default=None, sa_column=Column(JsonPayload, nullable=True))  # {platform: contract}
     candidates: Any = Field(default=None, sa_column=Column(JsonPayload, nullable=True))  # canonical ids of a tie
+    evidence: str | None = Field(default=None, max_length=1000)  # what the match method saw (flows/identity_rules.py)
     matched_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 

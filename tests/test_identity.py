@@ -58,8 +58,9 @@ def test_colliding_symbols_stay_separate_coins(engine: Engine, overrides: Path) 
     resolve_coins(engine, "coinpaprika", paprika("usdt-tether", "usdc-usd-coin", "sol-solana"), "source-id")
     assert canonical(engine, "coinpaprika", "usdt-tether") == ("tether", "symbol+name")
     assert canonical(engine, "coinpaprika", "sol-solana") == ("solana", "symbol+name")
-    # CoinGecko calls it "USDC", CoinPaprika "USD Coin": not the same pair, so no guess is made
-    assert canonical(engine, "coinpaprika", "usdc-usd-coin") == ("usd-coin-usdc", "source-id")
+    # CoinGecko calls it "USDC", CoinPaprika "USD Coin": not the same pair; CoinPaprika's id carries
+    # CoinGecko's id "usd-coin" as its slug, and the symbol agrees, so the slug matches it
+    assert canonical(engine, "coinpaprika", "usdc-usd-coin") == ("usd-coin", "slug")
 
 
 def test_wrapped_tokens_stay_separate_from_their_underlying_coin(engine: Engine, overrides: Path) -> None:
