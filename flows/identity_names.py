@@ -15,6 +15,7 @@ Keys compare on ASCII letters and digits only, the alphabet both sources' ids ar
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from models.coins import slugify
 
@@ -28,6 +29,7 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", ascii_text.lower())
 
 
+@lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
     """The comparable form of a coin name ('' when nothing is left, e.g. a name of only symbols)."""
     words = _words(_PREVIOUS.sub(" ", name))  # other brackets stay: "(Wormhole)", "[OLD]" name other assets
@@ -41,6 +43,7 @@ def slug_key(slug: str) -> str:
     return name_key(slug.replace("-", " "))
 
 
+@lru_cache(maxsize=1 << 16)
 def previous_names(name: str) -> tuple[str, ...]:
     """The names or tickers a "(prev. X)" note gives, e.g. ``"Frax (prev. FXS)"`` -> ``("FXS",)``."""
     return tuple(match.strip() for match in _PREVIOUS.findall(name) if match.strip())

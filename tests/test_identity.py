@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from sqlalchemy import Engine, text
 
 from flows.identity import resolve_coins
@@ -12,7 +11,6 @@ from models.coins import DeclaredCoin
 from models.identity_queries import explain, unmatched
 from models.load import PRICE_COLUMNS, Batch, load_batch
 from models.run_log import start_run
-from models.settings import Settings, get_settings
 from tests.db_snapshot import count
 
 FIXTURES = Path(__file__).parent / "fixtures" / "identity"
@@ -26,16 +24,6 @@ def gecko_coins() -> list[DeclaredCoin]:
 
 def paprika(*ids: str) -> list[DeclaredCoin]:
     return [DeclaredCoin(i, PAPRIKA[i]["symbol"], PAPRIKA[i]["name"]) for i in ids]
-
-
-@pytest.fixture
-def overrides(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty overrides file the test can write lines into."""
-    path = tmp_path / "coin_overrides.csv"
-    path.write_text("source,source_coin_id,canonical_id\n")
-    monkeypatch.setenv("COINFLOW_COIN_OVERRIDES_FILE", str(path))
-    get_settings.cache_clear()
-    return path
 
 
 def canonical(engine: Engine, source: str, source_coin_id: str) -> tuple[str, str]:

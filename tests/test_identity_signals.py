@@ -23,17 +23,6 @@ def gecko() -> list[DeclaredCoin]:
     ]
 
 
-@pytest.fixture
-def no_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: object) -> None:
-    """The rules alone: an empty overrides file."""
-    from models.settings import get_settings
-
-    path = tmp_path / "coin_overrides.csv"
-    path.write_text("source,source_coin_id,canonical_id\n")
-    monkeypatch.setenv("COINFLOW_COIN_OVERRIDES_FILE", str(path))
-    get_settings.cache_clear()
-
-
 def mappings(engine: Engine) -> dict[str, tuple[str, str, str | None]]:
     with engine.connect() as conn:
         rows = conn.execute(
@@ -82,7 +71,7 @@ ALONE = [
 
 
 def test_signals_match_variants_keep_ties_never_merge_decoys_and_explain(
-    engine: Engine, gecko: list[DeclaredCoin], no_overrides: None
+    engine: Engine, gecko: list[DeclaredCoin], overrides: Path
 ) -> None:
     from deployments.cli import app
 
