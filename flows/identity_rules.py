@@ -19,6 +19,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from flows.identity_names import id_slug, name_key, previous_names, slug_key
 from models.coins import CoinMapping, DeclaredCoin
@@ -49,6 +50,7 @@ class Decision:
     evidence: str | None = None
 
 
+@lru_cache(maxsize=1 << 16)
 def identity_key(symbol: str, name: str) -> tuple[str, str]:
     """The normalized (symbol, name) pair: Unicode-normalized, case-folded, whitespace collapsed."""
 
@@ -67,17 +69,19 @@ def contract_keys(platforms: dict[str, str] | None) -> set[tuple[str, str]]:
     }
 
 
-def symbols(symbol: str, name: str) -> set[str]:
+@lru_cache(maxsize=1 << 16)
+def symbols(symbol: str, name: str) -> frozenset[str]:
     """The coin's ticker and any earlier one a "(prev. X)" note gives, case-folded."""
-    return {identity_key(s, "")[0] for s in (symbol, *previous_names(name)) if s.strip()}
+    return frozenset({identity_key(s, "")[0] for s in (symbol, *previous_names(name)) if s.strip()})
 
 
-def names(name: str, slug: str | None) -> set[str]:
+@lru_cache(maxsize=1 << 16)
+def names(name: str, slug: str | None) -> frozenset[str]:
     """The coin's name keys: its name, earlier names, and the slug its id carries."""
     keys = {name_key(n) for n in (name, *previous_names(name))}
     if slug:
         keys.add(slug_key(slug))
-    return keys - {""}
+    return frozenset(keys - {""})
 
 
 @dataclass
@@ -118,6 +122,8 @@ class SignalIndex:
 def build_index(source: str, declared: list[DeclaredCoin], mappings: list[CoinMapping]) -> SignalIndex:
     """Index every other source's mapping, and this source's own coins, mapped or declared."""
     index = SignalIndex(source)
+    if all(m.source == source for m in mappings):  # nothing to match against: skip the keys
+        return index
     own = {(m.source_coin_id): m for m in mappings if m.source == source}
     for m in mappings:
         if m.source == source:
@@ -147,6 +153,8 @@ def candidates_sharing_a_key(index: SignalIndex, coin: DeclaredCoin) -> set[str]
 
 def match(index: SignalIndex, coin: DeclaredCoin, new_method: str) -> Decision:
     """The decision for one declared coin not yet mapped, from the index alone."""
+    if not index.ids:  # no other source's coin yet (a first list): nothing to match
+        return Decision(coin, None, new_method)
     by_address = set().union(*(index.contract[pair] for pair in contract_keys(coin.platforms)))
     if len(by_address) == 1:
         return Decision(coin, next(iter(by_address)), "contract", evidence="same contract address")
@@ -243,12 +251,13 @@ def _slug_pick(
 def _name_pick(index: SignalIndex, coin: DeclaredCoin) -> str | None:
     """The one coin with the same symbol and name key, the pair unique on both sides."""
     found: set[str] = set()
-    for symbol in symbols(coin.symbol, coin.name):
-        for key in names(coin.name, None) - {symbol}:  # a name that is only the ticker adds nothing to it
-            if len(index.own_name.get((symbol, key), ())) > 1:
-                return None
-            found |= index.name.get(key, set()) & index.symbol.get(symbol, set())
-    return next(iter(found)) if len(found) == 1 else None
+    pairs = [(s, k) for s in symbols(coin.symbol, coin.name) for k in names(coin.name, None) - {s}]
+    for symbol, key in pairs:  # a name that is only the ticker adds nothing to it
+        if key in index.name and symbol in index.symbol:
+            found |= index.name[key] & index.symbol[symbol]
+    if len(found) != 1 or any(len(index.own_name.get(pair, ())) > 1 for pair in pairs):
+        return None
+    return next(iter(found))
 
 
 def _compact(slug: str | None) -> str | None:
