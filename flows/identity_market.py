@@ -19,7 +19,15 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from flows.identity_rules import AMBIGUOUS, build_index, candidates_sharing_a_key
-from models.coins import CoinMapping, DeclaredCoin, Quote, latest_quotes, move_mapping, read_mappings
+from models.coins import (
+    CoinMapping,
+    DeclaredCoin,
+    Quote,
+    latest_quotes,
+    move_mapping,
+    priced_coin_ids,
+    read_mappings,
+)
 from models.run_log import bump_data_version
 from models.settings import Settings, get_settings
 
@@ -62,18 +70,25 @@ def agreement(own: Quote, other: Quote, settings: Settings) -> str | None:
     )
 
 
-def lone_candidates(source: str, mappings: list[CoinMapping]) -> list[tuple[CoinMapping, dict[str, int]]]:
+def lone_candidates(
+    source: str, mappings: list[CoinMapping], priced: set[int]
+) -> list[tuple[CoinMapping, dict[str, int]]]:
     """``source``'s ids that founded their own coin (or tied), each with the other sources' coins sharing
-    a key with it and holding no ``source`` id yet (canonical id -> coin id); ids without any left out."""
+    a key with it and holding no ``source`` id yet (canonical id -> coin id); ids without any left out.
+
+    Only coins with a price (``priced``, coin ids) can be evidence, so only they are looked at.
+    """
     members: dict[int, int] = defaultdict(int)
     for m in mappings:
         members[m.coin_id] += 1
     taken = {m.coin_id for m in mappings if m.source == source}
     by_canonical = {m.canonical_id: m.coin_id for m in mappings}
-    index = build_index(source, [], mappings)
+    index = build_index(source, [], [m for m in mappings if m.coin_id in priced])
     pending = []
     for m in mappings:
         if m.source != source or m.match_method not in _LONE_METHODS or members[m.coin_id] != 1:
+            continue
+        if m.coin_id not in priced:
             continue
         shared = candidates_sharing_a_key(index, DeclaredCoin(m.source_coin_id, m.symbol, m.name))
         candidates = {c: by_canonical[c] for c in shared if by_canonical[c] not in taken}
@@ -114,7 +129,7 @@ def rematch_by_market(engine: Engine, source: str) -> list[MarketMatch]:
     settings = get_settings()
     with engine.begin() as conn:
         mappings = read_mappings(conn)
-        pending = lone_candidates(source, mappings)
+        pending = lone_candidates(source, mappings, priced_coin_ids(conn))
         wanted = {m.coin_id for m, _ in pending} | {c for _, cands in pending for c in cands.values()}
         quotes = latest_quotes(conn, sorted(wanted)) if wanted else []
         matches = [_older_coin_kept(match, mappings) for match in market_matches(source, pending, quotes, settings)]

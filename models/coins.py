@@ -180,3 +180,8 @@ def latest_quotes(conn: Connection, coin_ids: list[int]) -> list[Quote]:
         )  # fmt: skip
         quotes.extend(Quote(r[0], r[1], as_utc(r[2]), float(r[3]), r[4]) for r in rows)
     return quotes
+
+
+def priced_coin_ids(conn: Connection) -> set[int]:
+    """Every coin with at least one price (one pass over the prices key's leading column)."""
+    return {row[0] for row in conn.execute(select(col(Price.coin_id)).distinct())}
