@@ -110,6 +110,21 @@ def test_market_evidence_places_lone_coins_and_never_a_pegged_copy(engine: Engin
     ]  # fmt: skip
     assert rematch_by_market(engine, "coinpaprika") == []  # settled: a second pass moves nothing
 
+    # a review disagrees: an override undoes the automatic match, prices and all
+    with overrides.open("a") as handle:
+        handle.write(f"coinpaprika,tomo-tomochain,{before['tomo-tomochain'][0]}\n")
+    resolve_coins(engine, "coinpaprika", [DeclaredCoin("tomo-tomochain", "TOMO", "TomoChain")], "source-id")
+    assert mapping(engine, "tomo-tomochain") == (before["tomo-tomochain"][0], "override")
+    with engine.connect() as conn:
+        back = conn.execute(
+            text(
+                "SELECT c.canonical_id FROM prices p JOIN coins c ON c.id = p.coin_id WHERE p.source = 'coinpaprika' "
+                "AND p.price_usd = 0.1898"
+            )
+        ).scalar_one()
+    assert back == before["tomo-tomochain"][0]
+    assert rematch_by_market(engine, "coinpaprika") == []  # an override is never moved by market evidence
+
 
 def test_readings_too_far_apart_are_no_evidence(engine: Engine, overrides: Path) -> None:
     listed = {c["id"]: c for c in json.loads(LIST.read_text())}
