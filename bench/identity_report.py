@@ -2,8 +2,10 @@
 which rule, which stay unmatched or tied, and how long resolution takes.
 
 Inputs: the full recorded CoinGecko /coins/list (17,892 coins) and every CoinPaprika coin in the
-recorded tickers and coin lists, from ../shared/reference (or --reference DIR).
-Prints each match so a reviewer can confirm there is no false merge.
+recorded tickers and coin lists, from ../shared/reference (or --reference DIR). Prints each match with
+its method and evidence so a reviewer can confirm there is no false merge, then scores the held-out
+pairs of data/identity_eval/ (bench/identity_heldout.py): coins the rules were not written against,
+and prints the price and market-cap disagreement market evidence's tolerances rest on.
 
 Usage: uv run python bench/identity_report.py [--reference DIR] [--database-url URL]
 """
@@ -15,13 +17,19 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from bench import identity_market_gaps
+from bench.identity_heldout import PAIRS, TEST_PAIRS, read_pairs, report, score
 from flows.identity import decide, read_overrides, resolve_coins
 from models.coins import CoinMapping, DeclaredCoin
 from models.db import make_engine
 from models.migrate import upgrade
 from models.settings import get_settings
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+# The shared reference folder beside the checkout (a worktree sits one level deeper than the main clone).
+REFERENCE = next(
+    (p / "shared" / "reference" for p in Path(__file__).resolve().parents if (p / "shared" / "reference").is_dir()),
+    Path(__file__).resolve().parents[2] / "shared" / "reference",
+)
 
 
 def coingecko_coins(reference: Path) -> list[DeclaredCoin]:
@@ -78,10 +86,21 @@ def main() -> None:
     merged = [d for d in decisions if d.canonical_id is not None]
     print("\nmatches (review for false merges):")
     for d in sorted(merged, key=lambda d: d.coin.source_coin_id):
-        print(f"  {d.method:<12} {d.coin.source_coin_id:<32} {d.coin.symbol:<8} {d.coin.name:<32} -> {d.canonical_id}")
+        print(f"  {d.method:<12} {d.coin.source_coin_id:<32} {d.coin.symbol:<8} {d.coin.name:<32} -> {d.canonical_id}"
+              + ("" if d.method == "symbol+name" else f"   [{d.evidence}]"))  # fmt: skip
     print("\nunmatched or tied:")
     for d in sorted((d for d in decisions if d.canonical_id is None), key=lambda d: d.coin.source_coin_id):
         print(f"  {d.method:<12} {d.coin.source_coin_id:<32} {d.coin.symbol:<8} {d.coin.name:<32} {list(d.candidates)}")
+    recorded = {c.source_coin_id for c in paprika}
+    print("\nheld-out dev set (data/identity_eval/*ccpw*; rules revised after reading its misses), rules only:")
+    for line in report(score(gecko, recorded)):
+        print(line)
+    print("\nheld-out test set (data/identity_eval/*komodo*; scored once the rules were written), rules only:")
+    for line in report(score(gecko, recorded | {p for p, _ in read_pairs(PAIRS)}, TEST_PAIRS)):
+        print(line)
+    print("\nmarket evidence: disagreement on the recorded data (bench/identity_market_gaps.py)")
+    for line in identity_market_gaps.report(args.reference):
+        print(line)
 
 
 if __name__ == "__main__":

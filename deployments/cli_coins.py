@@ -44,19 +44,19 @@ def unmatched_command(
     with engine.connect() as conn:
         total, rows = unmatched(conn, source, limit)
     table = Table(title=f"unmatched or ambiguous source coins: {total} (showing {len(rows)})")
-    for column in ("canonical id", "source", "source coin id", "symbol", "name", "method", "candidates"):
+    for column in ("canonical id", "source", "source coin id", "symbol", "name", "method", "candidates", "why"):
         table.add_column(column)
     for row in rows:
         table.add_row(
             row.canonical_id, row.source, row.source_coin_id, row.symbol, row.name, row.match_method,
-            ", ".join(row.candidates),
+            ", ".join(row.candidates), row.evidence or "",
         )  # fmt: skip
     Console().print(table)
 
 
 @coins_app.command("explain")
 def explain_command(canonical_id: Annotated[str, typer.Argument(help="The canonical coin id, e.g. bitcoin.")]) -> None:
-    """Show every source id mapped to CANONICAL_ID, how each was matched, and recorded moves."""
+    """Show every source id mapped to CANONICAL_ID, how each was matched and on what evidence, and recorded moves."""
     from models.identity_queries import explain
 
     engine = _engine()
@@ -67,11 +67,11 @@ def explain_command(canonical_id: Annotated[str, typer.Argument(help="The canoni
         raise typer.Exit(2)
     mappings, changes = found
     table = Table(title=f"{canonical_id}: {len(mappings)} source id(s)")
-    for column in ("source", "source coin id", "symbol", "name", "method", "candidates", "matched at"):
+    for column in ("source", "source coin id", "symbol", "name", "method", "evidence", "candidates", "matched at"):
         table.add_column(column)
     for m in mappings:
         table.add_row(
-            m.source, m.source_coin_id, m.symbol, m.name, m.match_method, ", ".join(m.candidates),
+            m.source, m.source_coin_id, m.symbol, m.name, m.match_method, m.evidence or "", ", ".join(m.candidates),
             f"{m.matched_at:%Y-%m-%d %H:%M}",
         )  # fmt: skip
     Console().print(table)

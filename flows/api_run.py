@@ -11,6 +11,7 @@ from prefect import get_run_logger
 from sqlalchemy import Engine
 
 from flows.failure_injection import after_commit
+from flows.identity_market import rematch_by_market
 from flows.run_summary import RunSummary, summarize
 from models.checkpoints import read_checkpoint
 from models.run_log import finish_run, start_run
@@ -41,6 +42,7 @@ def run_source(
     run_id = start_run(engine, source, ",".join(streams), flow_run_id, before)
     try:
         body(run_id)
+        rematch_by_market(engine, source)  # identity's second pass, now that this run's prices are in
     except Exception as error:  # noqa: BLE001 - recorded on the run; the flow fails at its end
         get_run_logger().exception("%s run %d failed", source, run_id)
         return summarize(finish_run(engine, run_id, "failed", f"{type(error).__name__}: {error}"))

@@ -1,25 +1,22 @@
 """Coin identity: map each source's coin ids to one canonical coin per real asset.
 
-Rules, in order, each recorded as the mapping's match method:
-  1. ``override``: the maintained overrides file (source, source coin id -> canonical id) wins;
-  2. ``contract``: the same contract address on the same platform as another source's coin;
-  3. ``symbol+name``: the exact normalized (symbol, name) pair, unique on both sides;
-  4. otherwise the coin founds its own canonical coin (the caller's method, e.g. ``source-id``),
-     or, when rule 2 or 3 found several candidates, ``ambiguous`` with the candidates listed.
-A symbol alone never merges two coins. Existing mappings never change, except by an override
+The maintained overrides file (source, source coin id -> canonical id) wins (``override``); then the
+signals of flows/identity_rules.py (contract, exact symbol+name, id slug, normalized name with the
+symbol), each recorded as the match method with its evidence; otherwise the coin founds its own
+canonical coin (the caller's method, e.g. ``source-id``), or ``ambiguous`` with the candidates listed
+when the signals name several coins. Market evidence retries unmatched and tied coins after prices
+(flows/identity_market.py). A symbol alone never merges two coins. Existing mappings never change, except by an override
 (the move is recorded in ``coin_identity_changes``). Everything is dict look-ups over one read of
 the mappings: no query per coin.
 """
 
 import csv
-import unicodedata
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
+from flows.identity_rules import Decision, decide
 from models.coins import (
     CoinMapping,
     DeclaredCoin,
@@ -33,48 +30,6 @@ from models.coins import (
 from models.run_log import bump_data_version
 from models.settings import get_settings
 
-AMBIGUOUS = "ambiguous"
-# Platform names differ between sources; contracts compare on one spelling.
-_PLATFORM_ALIASES = {
-    "eth-ethereum": "ethereum",
-    "ethereum": "ethereum",
-    "binance-smart-chain": "bsc",
-    "bnb-bnb": "bsc",
-    "bsc": "bsc",
-    "polygon-pos": "polygon",
-    "matic-polygon": "polygon",
-    "solana": "solana",
-    "sol-solana": "solana",
-}
-
-
-@dataclass(frozen=True)
-class Decision:
-    """Where one declared coin goes: an existing coin or a new one, and why."""
-
-    coin: DeclaredCoin
-    canonical_id: str | None  # an existing coin's canonical id, or None to found a new coin
-    method: str
-    candidates: tuple[str, ...] = ()
-
-
-def identity_key(symbol: str, name: str) -> tuple[str, str]:
-    """The normalized (symbol, name) pair: Unicode-normalized, case-folded, whitespace collapsed."""
-
-    def norm(text: str) -> str:
-        return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-    return norm(symbol), norm(name)
-
-
-def contract_keys(platforms: dict[str, str] | None) -> set[tuple[str, str]]:
-    """(platform, address) pairs on one spelling; empty addresses (native coins) carry no identity."""
-    return {
-        (_PLATFORM_ALIASES.get(platform.strip().lower(), platform.strip().lower()), address.strip().lower())
-        for platform, address in (platforms or {}).items()
-        if platform and address and address.strip()
-    }
-
 
 def read_overrides(path: Path) -> dict[tuple[str, str], str]:
     """(source, source coin id) -> canonical id from the overrides CSV (missing file: none)."""
@@ -83,57 +38,6 @@ def read_overrides(path: Path) -> dict[tuple[str, str], str]:
     with path.open(newline="") as handle:
         rows = [row for row in csv.DictReader(line for line in handle if not line.startswith("#"))]
     return {(row["source"].strip(), row["source_coin_id"].strip()): row["canonical_id"].strip() for row in rows}
-
-
-def decide(
-    source: str,
-    declared: Iterable[DeclaredCoin],
-    mappings: list[CoinMapping],
-    overrides: dict[tuple[str, str], str],
-    new_method: str,
-) -> list[Decision]:
-    """Pure rules: a decision for every declared coin not yet mapped (and for overridden ones)."""
-    known = {(m.source, m.source_coin_id): m for m in mappings}
-    by_key: dict[tuple[str, str], set[str]] = defaultdict(set)
-    by_contract: dict[tuple[str, str], set[str]] = defaultdict(set)
-    own_keys: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for m in mappings:
-        if m.source == source:
-            own_keys[identity_key(m.symbol, m.name)].add(m.source_coin_id)
-            continue
-        by_key[identity_key(m.symbol, m.name)].add(m.canonical_id)
-        for pair in contract_keys(m.platforms):
-            by_contract[pair].add(m.canonical_id)
-    coins = list({coin.source_coin_id: coin for coin in declared}.values())
-    for coin in coins:
-        if (source, coin.source_coin_id) not in known:
-            own_keys[identity_key(coin.symbol, coin.name)].add(coin.source_coin_id)
-
-    decisions = []
-    for coin in coins:
-        override = overrides.get((source, coin.source_coin_id))
-        existing = known.get((source, coin.source_coin_id))
-        if existing is not None:
-            if override and override != existing.canonical_id:
-                decisions.append(Decision(coin, override, "override"))
-            continue
-        if override:
-            decisions.append(Decision(coin, override, "override"))
-            continue
-        by_address = set().union(*(by_contract[pair] for pair in contract_keys(coin.platforms)))
-        if len(by_address) == 1:
-            decisions.append(Decision(coin, next(iter(by_address)), "contract"))
-            continue
-        key = identity_key(coin.symbol, coin.name)
-        by_name = by_key.get(key, set())
-        candidates = by_address if len(by_address) > 1 else by_name
-        if len(by_address) <= 1 and len(by_name) == 1 and len(own_keys[key]) == 1:
-            decisions.append(Decision(coin, next(iter(by_name)), "symbol+name"))
-        elif len(candidates) > 1 or (candidates and len(own_keys[key]) > 1):
-            decisions.append(Decision(coin, None, AMBIGUOUS, tuple(sorted(candidates))))
-        else:
-            decisions.append(Decision(coin, None, new_method))
-    return decisions
 
 
 def resolve_coins(engine: Engine, source: str, declared: Iterable[DeclaredCoin], new_method: str) -> dict[str, int]:
@@ -200,7 +104,7 @@ def _apply(conn: Connection, source: str, decisions: list[Decision], mappings: l
         existing = known.get((source, decision.coin.source_coin_id))
         if existing is not None:
             reason = f"override: {source}/{decision.coin.source_coin_id} -> {canonical_id}"
-            move_mapping(conn, existing, ids[canonical_id], canonical_id, reason)
+            move_mapping(conn, existing, ids[canonical_id], canonical_id, reason, "override", decision.evidence)
             continue
         rows.append(
             {
@@ -212,6 +116,7 @@ def _apply(conn: Connection, source: str, decisions: list[Decision], mappings: l
                 "match_method": decision.method,
                 "platforms": decision.coin.platforms or None,
                 "candidates": list(decision.candidates) or None,
+                "evidence": decision.evidence,
             }
         )
     add_mappings(conn, rows)

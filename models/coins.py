@@ -6,16 +6,18 @@ Everything here works on whole batches: one query reads the mappings, one execut
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select, update
 from sqlmodel import col
 
+from models.columns import as_utc
 from models.market import Coin, CoinIdentityChange, CoinSource, Price
 
 # Methods by which a source id joined a coin another source founded (see flows/identity.py);
 # any other method (csv-declared, source-id, ambiguous) means the source id founded its own coin.
-CROSS_SOURCE_METHODS = ("override", "contract", "symbol+name")
+CROSS_SOURCE_METHODS = ("override", "contract", "symbol+name", "slug", "name+symbol", "market")
 _IN_LIST_MAX = 5000  # ids per IN list: well under SQLite's bound on parameters
 
 
@@ -42,6 +44,17 @@ class CoinMapping:
     name: str
     platforms: dict[str, str] | None
     match_method: str
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A coin's latest reading from one source: USD price and market cap at ``observed_at``."""
+
+    coin_id: int
+    source: str
+    observed_at: datetime
+    price_usd: float
+    market_cap_usd: float | None
 
 
 def slugify(text: str) -> str:
@@ -106,12 +119,24 @@ def add_mappings(conn: Connection, mappings: list[dict[str, Any]]) -> None:
         conn.execute(insert(CoinSource), mappings)
 
 
-def move_mapping(conn: Connection, mapping: CoinMapping, to_coin_id: int, to_canonical_id: str, reason: str) -> None:
-    """Point an existing mapping (and its source's prices) at another coin, and record the change."""
+def move_mapping(
+    conn: Connection,
+    mapping: CoinMapping,
+    to_coin_id: int,
+    to_canonical_id: str,
+    reason: str,
+    method: str = "override",
+    evidence: str | None = None,
+) -> None:
+    """Point an existing mapping (and its source's prices) at another coin, and record the change.
+
+    ``method`` is the rule that moved it (an override, or market evidence for a coin that was
+    unmatched or tied), recorded on the mapping with its ``evidence``.
+    """
     conn.execute(
         update(CoinSource)
         .where(col(CoinSource.source) == mapping.source, col(CoinSource.source_coin_id) == mapping.source_coin_id)
-        .values(coin_id=to_coin_id, match_method="override", candidates=None)
+        .values(coin_id=to_coin_id, match_method=method, candidates=None, evidence=evidence)
     )
     conn.execute(
         update(Price)
@@ -127,3 +152,36 @@ def move_mapping(conn: Connection, mapping: CoinMapping, to_coin_id: int, to_can
             reason=reason,
         )
     )
+
+
+def latest_quotes(conn: Connection, coin_ids: list[int]) -> list[Quote]:
+    """Each of ``coin_ids``' latest price per source (one query per 5,000 ids, on the prices key)."""
+    quotes: list[Quote] = []
+    wanted = sorted(set(coin_ids))
+    for start in range(0, len(wanted), _IN_LIST_MAX):
+        part = wanted[start : start + _IN_LIST_MAX]
+        latest = (
+            select(col(Price.coin_id), col(Price.source), func.max(Price.observed_at).label("at"))
+            .where(col(Price.coin_id).in_(part))
+            .group_by(col(Price.coin_id), col(Price.source))
+            .subquery()
+        )
+        rows = conn.execute(
+            select(
+                col(Price.coin_id), col(Price.source), col(Price.observed_at), col(Price.price_usd),
+                col(Price.market_cap_usd),
+            ).join(
+                latest,
+                and_(
+                    col(Price.coin_id) == latest.c.coin_id, col(Price.source) == latest.c.source,
+                    col(Price.observed_at) == latest.c.at,
+                ),
+            )
+        )  # fmt: skip
+        quotes.extend(Quote(r[0], r[1], as_utc(r[2]), float(r[3]), r[4]) for r in rows)
+    return quotes
+
+
+def priced_coin_ids(conn: Connection) -> set[int]:
+    """Every coin with at least one price (one pass over the prices key's leading column)."""
+    return {row[0] for row in conn.execute(select(col(Price.coin_id)).distinct())}

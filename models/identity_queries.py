@@ -21,6 +21,7 @@ class MappingView:
     match_method: str
     candidates: list[str]
     matched_at: datetime
+    evidence: str | None = None  # what the match method saw (flows/identity_rules.py)
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class ChangeView:
 
 _MAPPINGS = (
     "SELECT c.canonical_id, cs.source, cs.source_coin_id, cs.symbol, cs.name, cs.match_method, cs.candidates, "
-    "cs.matched_at FROM coin_sources cs JOIN coins c ON c.id = cs.coin_id"
+    "cs.matched_at, cs.evidence FROM coin_sources cs JOIN coins c ON c.id = cs.coin_id"
 )
 
 
@@ -46,6 +47,7 @@ def _mappings(sql: str) -> Any:
     return text(sql).columns(
         column("canonical_id"), column("source"), column("source_coin_id"), column("symbol"), column("name"),
         column("match_method"), column("candidates", JsonPayload), column("matched_at", UtcDateTime),
+        column("evidence"),
     )  # fmt: skip
 
 
@@ -60,6 +62,7 @@ def _view(row: Any) -> MappingView:
         match_method=row.match_method,
         candidates=list(candidates or []),
         matched_at=as_utc(row.matched_at),
+        evidence=row.evidence,
     )
 
 

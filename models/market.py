@@ -33,17 +33,19 @@ class CoinSource(SQLModel, table=True):
     coin_id: int = Field(foreign_key="coins.id", index=True)
     symbol: str = Field(max_length=64)
     name: str = Field(max_length=300)
-    # how this source id reached its coin: override | contract | symbol+name (matched to another
-    # source's coin), ambiguous (a tie: kept as its own coin, candidates listed), or the source's
+    # how this source id reached its coin: override | contract | symbol+name | slug | name+symbol |
+    # market (matched to another source's coin: flows/identity_rules.py, flows/identity_market.py),
+    # ambiguous (a tie: kept as its own coin, candidates listed), or the source's
     # own method (csv-declared, source-id) when it founded the coin itself.
     match_method: str = Field(max_length=32)
     platforms: Any = Field(default=None, sa_column=Column(JsonPayload, nullable=True))  # {platform: contract}
     candidates: Any = Field(default=None, sa_column=Column(JsonPayload, nullable=True))  # canonical ids of a tie
+    evidence: str | None = Field(default=None, max_length=1000)  # what the match method saw (flows/identity_rules.py)
     matched_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class CoinIdentityChange(SQLModel, table=True):
-    """An existing source-id mapping moved to another coin (only an override does that)."""
+    """An existing source-id mapping moved to another coin (an override, or market evidence for a lone coin)."""
 
     __tablename__ = "coin_identity_changes"
 

@@ -190,6 +190,19 @@ class Settings(BaseSettings):
         "(https://app.example.com,http://localhost:5173; * for any); none by default",
     )
 
+    # coin identity: market evidence (flows/identity_market.py). Measured on the recorded data (README
+    # "Coin identity"): the same asset disagreed by <= 0.95 % in price and market cap with 6-9 h between
+    # readings; price-agreeing decoys (USDT/USDC, BTC/WBTC, ETH/stETH, USDS/USDe) by >= 31 % in market cap.
+    identity_price_tolerance_pct: float = Field(
+        default=2.0, gt=0, le=50, description="Most two sources' prices of one asset may differ (% of the larger)"
+    )
+    identity_market_cap_tolerance_pct: float = Field(
+        default=10.0, gt=0, le=50, description="Most their market caps may differ (% of the larger)"
+    )
+    identity_market_window_minutes: float = Field(
+        default=15.0, gt=0, description="Readings compared as market evidence are at most this far apart in time"
+    )
+
     @field_validator("api_cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

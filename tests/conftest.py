@@ -130,3 +130,13 @@ def prefect_api_url() -> Iterator[str]:
 
 
 models.register_tables()  # every table on the metadata before the fixtures use it
+
+
+@pytest.fixture
+def overrides(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty coin-identity overrides file, so the rules alone decide; a test may write lines into it."""
+    path = tmp_path / "coin_overrides.csv"
+    path.write_text("source,source_coin_id,canonical_id\n")
+    monkeypatch.setenv("COINFLOW_COIN_OVERRIDES_FILE", str(path))
+    get_settings.cache_clear()
+    return path

@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from sqlalchemy import Engine, text
 
 from flows.identity import resolve_coins
@@ -12,7 +11,6 @@ from models.coins import DeclaredCoin
 from models.identity_queries import explain, unmatched
 from models.load import PRICE_COLUMNS, Batch, load_batch
 from models.run_log import start_run
-from models.settings import Settings, get_settings
 from tests.db_snapshot import count
 
 FIXTURES = Path(__file__).parent / "fixtures" / "identity"
@@ -26,16 +24,6 @@ def gecko_coins() -> list[DeclaredCoin]:
 
 def paprika(*ids: str) -> list[DeclaredCoin]:
     return [DeclaredCoin(i, PAPRIKA[i]["symbol"], PAPRIKA[i]["name"]) for i in ids]
-
-
-@pytest.fixture
-def overrides(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty overrides file the test can write lines into."""
-    path = tmp_path / "coin_overrides.csv"
-    path.write_text("source,source_coin_id,canonical_id\n")
-    monkeypatch.setenv("COINFLOW_COIN_OVERRIDES_FILE", str(path))
-    get_settings.cache_clear()
-    return path
 
 
 def canonical(engine: Engine, source: str, source_coin_id: str) -> tuple[str, str]:
@@ -58,8 +46,9 @@ def test_colliding_symbols_stay_separate_coins(engine: Engine, overrides: Path) 
     resolve_coins(engine, "coinpaprika", paprika("usdt-tether", "usdc-usd-coin", "sol-solana"), "source-id")
     assert canonical(engine, "coinpaprika", "usdt-tether") == ("tether", "symbol+name")
     assert canonical(engine, "coinpaprika", "sol-solana") == ("solana", "symbol+name")
-    # CoinGecko calls it "USDC", CoinPaprika "USD Coin": not the same pair, so no guess is made
-    assert canonical(engine, "coinpaprika", "usdc-usd-coin") == ("usd-coin-usdc", "source-id")
+    # CoinGecko calls it "USDC", CoinPaprika "USD Coin": not the same pair; CoinPaprika's id carries
+    # CoinGecko's id "usd-coin" as its slug, and the symbol agrees, so the slug matches it
+    assert canonical(engine, "coinpaprika", "usdc-usd-coin") == ("usd-coin", "slug")
 
 
 def test_wrapped_tokens_stay_separate_from_their_underlying_coin(engine: Engine, overrides: Path) -> None:
