@@ -1,14 +1,18 @@
 """A request-body size limit for every route: larger bodies get 413 before any handler reads them.
 
-A declared ``Content-Length`` over the limit is refused at once; a chunked body is read up to the
-limit and refused as soon as it goes over, so no handler ever holds more than ``max_bytes``.
-Bodies under the limit are buffered (at most ``max_bytes``) and handed on unchanged.
+A body is read up to the limit and refused as soon as it goes over (a declared ``Content-Length``
+over the limit without reading it), so no handler ever holds more than ``max_bytes``. The rest of a
+refused body is read and discarded (up to ``DRAIN_LIMIT_BYTES``) before the 413 goes out: a client
+that sends its whole body before reading the answer (urllib, curl without Expect) then gets the 413
+instead of a connection reset. Bodies under the limit are buffered and handed on unchanged.
 """
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graphql_api.problems import PROBLEM_MEDIA_TYPE, problem_body
+
+DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
 
 
 class BodyLimitMiddleware:
@@ -24,9 +28,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large(scope, send)
-            return
+        too_large = declared is not None and declared.isdigit() and int(declared) > self.max_bytes
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -35,12 +37,16 @@ class BodyLimitMiddleware:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._too_large(scope, send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
+            too_large = too_large or size > self.max_bytes
+            if not too_large:
+                chunks.append(chunk)
+            elif chunks:
+                chunks.clear()  # refused: keep nothing
+            if not message.get("more_body", False) or size > DRAIN_LIMIT_BYTES:
                 break
+        if too_large:
+            await self._too_large(scope, send)
+            return
         await self.app(scope, _replay(b"".join(chunks), receive), send)
 
     async def _too_large(self, scope: Scope, send: Send) -> None:
