@@ -100,13 +100,13 @@ def _database(url: str | None) -> Iterator[str]:
 @contextmanager
 def _served(database_url: str) -> Iterator[str]:
     """The real app under uvicorn on a free loopback port, stopped on exit."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))  # kept bound and handed to uvicorn: no race for the port
+    port = sock.getsockname()[1]
     app = create_app(Settings(database_url=database_url))
     logging.getLogger(LOGGER_NAME).setLevel(logging.WARNING)  # no access line per case; errors still show
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
@@ -118,6 +118,7 @@ def _served(database_url: str) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+        sock.close()
         app.state.engine.dispose()
 
 

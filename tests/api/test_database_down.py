@@ -5,10 +5,12 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import Engine, text
 
 from graphql_api.app import create_app
 from models.settings import Settings
 from tests.api.conftest import ApiClient
+from tests.api.market_fixture import Market
 
 
 def _closed_port() -> int:
@@ -74,3 +76,17 @@ def test_liveness_stays_200_and_readiness_is_503(down_app: FastAPI) -> None:
     ready = client.get("/health/ready")
     assert ready.status_code == 503
     assert ready.json()["failing"] == [{"check": "database", "ok": False, "detail": "database unreachable"}]
+
+
+def test_a_broken_query_is_not_an_outage(client: ApiClient, market: Market, engine: Engine) -> None:
+    # SQLite reports a missing table as OperationalError too: it must stay a masked 500, never "retry later"
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE etl_runs RENAME TO etl_runs_away"))
+    try:
+        response = client.get("/runs")
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE etl_runs_away RENAME TO etl_runs"))
+    assert response.status_code == 500
+    assert "retry-after" not in response.headers
+    assert "etl_runs" not in response.text
