@@ -53,7 +53,7 @@ class ResponseCache:
 
     def put(self, key: tuple[bytes, int], result: ExecutionResult) -> bool:
         """Keep ``result`` under ``key``, evicting the least recently used; False if it is too large to keep."""
-        size = len(orjson.dumps(result.data)) + len(key[0]) + ENTRY_OVERHEAD_BYTES
+        size = len(orjson.dumps(result.data, default=str)) + len(key[0]) + ENTRY_OVERHEAD_BYTES
         if size > self.max_bytes:
             return False
         old = self._entries.pop(key, None)

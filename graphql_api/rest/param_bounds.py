@@ -20,8 +20,8 @@ from graphql_api.input_bounds import datetime_problem, int_problem, text_problem
 
 _INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
 _DATETIME: TypeAdapter[datetime] = TypeAdapter(datetime)
-# (location, name as sent, the value kind to check: "int", "datetime" or "text") per route
-_checks_by_route: dict[int, list[tuple[str, str, str]]] = {}
+# The route attribute holding its (location, name as sent, value kind) list, worked out on first use.
+_CHECKS_ATTRIBUTE = "coinflow_parameter_checks"
 
 
 def check_parameters(request: Request) -> None:
@@ -30,9 +30,10 @@ def check_parameters(request: Request) -> None:
     dependant = getattr(route, "dependant", None)
     if dependant is None:
         return
-    checks = _checks_by_route.get(id(route))
+    checks = getattr(route, _CHECKS_ATTRIBUTE, None)
     if checks is None:
-        checks = _checks_by_route[id(route)] = _route_checks(dependant)
+        checks = _route_checks(dependant)
+        setattr(route, _CHECKS_ATTRIBUTE, checks)
     for location, name, kind in checks:
         if location == "path":
             raw = request.path_params.get(name)
