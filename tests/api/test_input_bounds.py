@@ -36,7 +36,7 @@ def cursor(*parts: Any) -> str:
     ],
 )
 def test_out_of_bounds_parameters_are_400_naming_them(
-    client: ApiClient, market: Market, path: str, parameter: str, detail: str
+    client: ApiClient, path: str, parameter: str, detail: str
 ) -> None:
     response = client.get(path)
     assert response.status_code == 400, response.text
@@ -84,7 +84,7 @@ def test_values_at_the_bounds_still_work(client: ApiClient, market: Market) -> N
     ],
 )
 def test_graphql_out_of_bounds_arguments_are_bad_user_input(
-    client: ApiClient, market: Market, query: str, variables: dict[str, Any], message: str
+    client: ApiClient, query: str, variables: dict[str, Any], message: str
 ) -> None:
     body = gql(client, query, **variables)
     assert body["data"] is None
