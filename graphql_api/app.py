@@ -1,9 +1,11 @@
 """The app factory: ``uvicorn --factory graphql_api.app:create_app``. It only wires the parts together."""
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
+from graphql_api.body_limit import BodyLimitMiddleware
 from graphql_api.browser_pages import install_browser_pages
+from graphql_api.db_unavailable import install_unavailable_handler
 from graphql_api.gc_tuning import gc_lifespan
 from graphql_api.gql.router import make_graphql_router
 from graphql_api.json_logging import configure_logging
@@ -12,6 +14,7 @@ from graphql_api.middleware import RequestIdMiddleware
 from graphql_api.problems import install_problem_handlers, problem_responses
 from graphql_api.read_engine import make_read_engine
 from graphql_api.rest import coins, data, health, metrics, runs, stats
+from graphql_api.rest.param_bounds import check_parameters
 from models.settings import Settings, get_settings
 
 # Browsers may reuse a preflight answer this long (Chromium caps it at 2 h, Firefox at 24 h).
@@ -28,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=gc_lifespan(settings.api_gc_gen0_threshold),
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(check_parameters)],
     )
     app.state.settings = settings
     app.state.engine = make_read_engine(settings)
@@ -37,8 +41,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     graphql = make_graphql_router(settings, app.state.engine, app.state.metrics)
     app.include_router(graphql, prefix="/graphql", responses=problem_responses(400, 500))
+    app.state.response_cache = graphql.cache  # its byte accounting, for tests and operators
     install_browser_pages(app)
     install_problem_handlers(app)
+    install_unavailable_handler(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(RequestIdMiddleware, metrics=app.state.metrics)
     # Outermost, so every answer a browser gets (the masked 500 too) carries the CORS headers.
     app.add_middleware(

@@ -17,6 +17,7 @@ class ErrorCode(StrEnum):
     BAD_CURSOR = "BAD_CURSOR"  # a cursor that is malformed or belongs to another list or ordering
     UNAUTHENTICATED = "UNAUTHENTICATED"  # an operation that needs credentials got none or wrong ones
     INTERNAL = "INTERNAL"  # our fault; the message is masked, quote requestId when reporting it
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"  # the database is down: HTTP 503, retry after Retry-After
 
 
 class BadInputError(ValueError):

@@ -17,6 +17,7 @@ import orjson
 from sqlalchemy import ColumnElement, Connection, Select, literal, tuple_
 
 from graphql_api.errors import BadCursorError, BadInputError, PageLimitError
+from graphql_api.input_bounds import datetime_problem, int_problem, text_problem
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 500
@@ -87,7 +88,7 @@ def decode_cursor(cursor: str, kind: str, types: Sequence[type], parameter: str)
             elif wanted is float and isinstance(value, int | float) and not isinstance(value, bool):
                 values.append(float(value))
             elif isinstance(value, wanted) and not isinstance(value, bool):
-                values.append(value)
+                values.append(_in_bounds(value))
             else:
                 raise TypeError
         except (TypeError, ValueError):
@@ -96,9 +97,17 @@ def decode_cursor(cursor: str, kind: str, types: Sequence[type], parameter: str)
 
 
 def _utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("naive timestamp in cursor")
+    if value.tzinfo is None or datetime_problem(value):
+        raise ValueError("naive or out-of-range timestamp in cursor")
     return value.astimezone(UTC)
+
+
+def _in_bounds(value: Any) -> Any:
+    # A crafted cursor may carry what no row holds: an int beyond BIGINT, a NUL in text.
+    problem = int_problem(value) if isinstance(value, int) else text_problem(value) if isinstance(value, str) else None
+    if problem:
+        raise ValueError(problem)
+    return value
 
 
 def keyset_conditions(

@@ -128,6 +128,11 @@ class Settings(BaseSettings):
         default=50_000, ge=1, description="Bound on a query's requested rows: list sizes multiplied along each path"
     )
     api_response_cache_size: int = Field(default=512, ge=0, description="GraphQL responses kept (0 turns it off)")
+    api_response_cache_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=0, description="Byte budget of the GraphQL response cache (0 turns it off)"
+    )
+    api_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="Largest request body (bigger: 413)")
+    api_max_variables: int = Field(default=100, ge=1, description="Most variables in one GraphQL request")
     api_metrics_cache_s: float = Field(default=10.0, ge=0.0, description="How long ETL gauges read from the DB live")
     api_gc_gen0_threshold: int = Field(
         default=20_000, ge=0, description="Gen-0 GC threshold of the API server process (0: Python's default)"

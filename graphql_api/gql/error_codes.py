@@ -14,6 +14,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from graphql_api.db_unavailable import UNAVAILABLE_DETAIL, is_database_unavailable
 from graphql_api.errors import BadInputError, BadValueError, ErrorCode
 from graphql_api.request_context import request_id_var
 
@@ -59,7 +60,11 @@ class MaskUnexpectedErrors(MaskErrors):
     """Strawberry's ``MaskErrors``, the masked error coded ``INTERNAL``."""
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        """The masked copy of ``error``, with ``extensions.code`` INTERNAL."""
+        """The masked copy of ``error``: ``SERVICE_UNAVAILABLE`` when the database is down, else ``INTERNAL``."""
         masked = super().anonymise_error(error)
-        masked.extensions = {"code": ErrorCode.INTERNAL.value}
+        if is_database_unavailable(error.original_error):
+            masked.message = UNAVAILABLE_DETAIL
+            masked.extensions = {"code": ErrorCode.SERVICE_UNAVAILABLE.value}
+        else:
+            masked.extensions = {"code": ErrorCode.INTERNAL.value}
         return masked

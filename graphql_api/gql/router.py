@@ -7,15 +7,20 @@ document; GET with ``Accept: text/html`` serves GraphiQL from the app's own asse
 An identical query (text, variables, operation) asked again while the data version (bumped by every
 committed load) is unchanged is answered from memory: dashboards polling one query cost one tiny
 SELECT each, and a load makes every cached answer unreachable at once. Mutations are never cached.
+The cache is keyed by a digest of the request and bounded in bytes (``response_cache``).
+
+Malformed requests are refused with 400 before GraphQL runs (GraphQL over HTTP): a body that is not
+a JSON object (``null``, ``42``, ``[]``), not UTF-8, nested deeper than orjson's 1,024 levels,
+variables that are not an object, more than ``COINFLOW_API_MAX_VARIABLES`` of them, or nested deeper
+than ``request_shape.MAX_VARIABLE_DEPTH``. The database being down answers 503 with ``Retry-After``.
 """
 
 from typing import Any
 
 import orjson
-from cachetools import LRUCache
 from cross_web import HTTPException as StrawberryHTTPException
 from fastapi import HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from sqlalchemy import Engine
 from strawberry.fastapi import GraphQLRouter
@@ -24,8 +29,12 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from graphql_api.browser_pages import GRAPHIQL_HTML
+from graphql_api.db_unavailable import UNAVAILABLE_DETAIL, is_database_unavailable, unavailable_headers
+from graphql_api.errors import ErrorCode
 from graphql_api.gql.context import Context
 from graphql_api.gql.error_codes import coded
+from graphql_api.gql.request_shape import check_variables, decode_request_json
+from graphql_api.gql.response_cache import ResponseCache, request_digest
 from graphql_api.gql.schema import build_schema
 from graphql_api.metrics import ApiMetrics
 from graphql_api.queries.runs import read_data_version
@@ -33,12 +42,36 @@ from models.settings import Settings
 
 
 class CachingGraphQLRouter(GraphQLRouter[Context, None]):
-    """Serves GraphQL, answering repeated queries of the current data version from an LRU cache."""
+    """Serves GraphQL, answering repeated queries of the current data version from a byte-bounded cache."""
 
-    def __init__(self, *args: Any, metrics: ApiMetrics, cache_size: int, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, metrics: ApiMetrics, cache: ResponseCache | None, max_variables: int, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.metrics = metrics
-        self.cache: LRUCache[tuple[Any, ...], ExecutionResult] | None = LRUCache(cache_size) if cache_size else None
+        self.cache = cache
+        self.max_variables = max_variables
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A JSON object from the body (or the GET ``variables`` parameter); 400 for anything else."""
+        return decode_request_json(data)
+
+    async def parse_http_body(self, request: Any) -> Any:
+        """The request, its variables checked against the count and depth limits (400 beyond)."""
+        parsed = await super().parse_http_body(request)
+        for item in parsed if isinstance(parsed, list) else [parsed]:
+            check_variables(item.variables, self.max_variables)
+        return parsed
+
+    def create_response(self, response_data: Any, sub_response: Any) -> Response:
+        """The HTTP response: 503 with ``Retry-After`` when the database was unavailable."""
+        response = super().create_response(response_data, sub_response)
+        items = response_data if isinstance(response_data, list) else [response_data]
+        unavailable = ErrorCode.SERVICE_UNAVAILABLE.value
+        if any(error["extensions"]["code"] == unavailable for item in items for error in item.get("errors") or ()):
+            response.status_code = 503
+            response.headers.update(unavailable_headers())
+        return response
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Serve one request; Strawberry's own refusals (400, 405, 415) become problem documents."""
@@ -77,9 +110,14 @@ class CachingGraphQLRouter(GraphQLRouter[Context, None]):
         self.metrics.graphql_operations.labels(label).inc()
         key = None
         if self.cache is not None and request_data.query and not is_mutation(request_data.query, name):
-            version = await context.run(read_data_version)
-            variables = orjson.dumps(request_data.variables or {}, option=orjson.OPT_SORT_KEYS)
-            key = (request_data.query, variables, name, version)
+            try:
+                version = await context.run(read_data_version)
+            except Exception as error:
+                if not is_database_unavailable(error):
+                    raise
+                code = {"code": ErrorCode.SERVICE_UNAVAILABLE.value}
+                return ExecutionResult(data=None, errors=[GraphQLError(UNAVAILABLE_DETAIL, extensions=code)])
+            key = (request_digest(request_data.query, request_data.variables, name), version)
             cached = self.cache.get(key)
             if cached is not None:
                 self.metrics.cache.labels("hit").inc()
@@ -96,7 +134,7 @@ class CachingGraphQLRouter(GraphQLRouter[Context, None]):
         if result.errors:
             self.metrics.graphql_errors.labels(label).inc()
         elif key is not None and self.cache is not None:
-            self.cache[key] = result
+            self.cache.put(key, result)
         return result
 
 
@@ -117,9 +155,11 @@ def make_graphql_router(settings: Settings, engine: Engine, metrics: ApiMetrics)
     async def context_getter() -> Context:
         return Context(engine, settings)
 
+    budget, entries = settings.api_response_cache_bytes, settings.api_response_cache_size
     return CachingGraphQLRouter(
         build_schema(settings),
         context_getter=context_getter,
         metrics=metrics,
-        cache_size=settings.api_response_cache_size,
+        cache=ResponseCache(budget, entries) if budget and entries else None,
+        max_variables=settings.api_max_variables,
     )

@@ -2,12 +2,14 @@
 
 from datetime import datetime
 from enum import Enum
-from typing import NewType
+from typing import Any, NewType
 
 import strawberry
+from graphql import StringValueNode, ValueNode
 from strawberry.types.scalar import ScalarDefinition
 
 from graphql_api.errors import BadValueError
+from graphql_api.input_bounds import datetime_problem
 from graphql_api.queries.series import Interval
 
 # Whole arrays as ONE scalar: graphql-core then serializes a series in one call instead of
@@ -21,11 +23,24 @@ def _identity(value: object) -> object:
 
 
 def parse_datetime(value: object) -> datetime:
-    """An ISO 8601 date-time (``Z`` or an offset; naive is UTC), or an error a client can act on.
+    """An ISO 8601 date-time (``Z`` or an offset; naive is UTC) with a UTC instant, or an error a client can act on.
 
-    graphql-core reports it with the argument's location; Strawberry's default parser would leak the
+    graphql-core reports it with the variable's name; Strawberry's default parser would leak the
     underlying parser's exception text (``invalid literal for int() with base 10: b'nope'``).
     """
+    parsed = _iso_datetime(value)
+    problem = datetime_problem(parsed)
+    if problem:
+        raise BadValueError(problem)
+    return parsed
+
+
+def parse_datetime_literal(node: ValueNode, variables: dict[str, Any] | None = None) -> datetime:
+    """A date-time written in the document; its range is checked by ``argument_bounds``, which names the argument."""
+    return _iso_datetime(node.value if isinstance(node, StringValueNode) else None)
+
+
+def _iso_datetime(value: object) -> datetime:
     if isinstance(value, str):
         try:
             return datetime.fromisoformat(value)
@@ -40,6 +55,7 @@ SCALAR_MAP: dict[object, ScalarDefinition] = {
         description="An ISO 8601 date-time; without an offset it is taken as UTC.",
         serialize=datetime.isoformat,
         parse_value=parse_datetime,
+        parse_literal=parse_datetime_literal,
     ),
     FloatColumn: strawberry.scalar(
         name="FloatColumn",

@@ -17,6 +17,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from graphql_api.gql.argument_bounds import ArgumentBoundsRule, VariableBounds
 from graphql_api.gql.coin_queries import CoinQuery
 from graphql_api.gql.cost import QueryCostLimiter
 from graphql_api.gql.error_codes import MaskUnexpectedErrors, is_unexpected
@@ -52,6 +53,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     limit_rules = [
         *QueryDepthLimiter(max_depth=settings.api_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.api_max_aliases).validation_rules,
+        ArgumentBoundsRule,
     ]
     extensions: list[Any] = [
         lambda: ParserCache(maxsize=256),
@@ -59,6 +61,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=256),
         lambda: MaxTokensLimiter(max_token_count=settings.api_max_tokens),
         lambda: QueryCostLimiter(max_cost=settings.api_max_cost),
+        VariableBounds,
         lambda: MaskUnexpectedErrors(should_mask_error=is_unexpected, error_message=MASKED_MESSAGE),
     ]
     if not settings.api_introspection:

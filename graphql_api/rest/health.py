@@ -19,8 +19,9 @@ router = APIRouter(prefix="/health", tags=["health"], responses=problem_response
 
 
 @router.get("", response_model=Health)
+@router.get("/live", response_model=Health)
 def health() -> dict[str, str]:
-    """Liveness: the process answers (no database call)."""
+    """Liveness: the process answers (no database call), even while the database is down."""
     return {"status": "ok"}
 
 

@@ -118,3 +118,28 @@ def test_introspection_on_by_default_and_off_by_setting(database_url: str, clien
 def test_graphiql_on_get(client: ApiClient) -> None:
     response = client.get("/graphql", headers={"accept": "text/html"})
     assert response.status_code == 200 and "GraphiQL" in response.text
+
+
+@pytest.mark.parametrize(
+    ("series", "cost"),
+    [
+        # RAW, or no window: up to 10,000 points each (10 points count one row)
+        ("series(source: CSV) { points }", 490 + 490 * 1_000),
+        ('series(source: CSV, interval: DAY, from: "2020-01-01T00:00:00Z") { points }', 490 + 490 * 1_000),
+    ],
+)
+def test_series_is_costed_by_the_points_it_can_return(client: ApiClient, series: str, cost: int) -> None:
+    body = gql(client, "{ coins(first: 490) { nodes { " + series + " } } }")
+    assert body["data"] is None
+    assert body["errors"][0]["message"].startswith(f"query cost {cost} exceeds the limit of 50000")
+    assert body["errors"][0]["extensions"]["code"] == "COST_LIMIT"
+
+
+def test_a_windowed_daily_series_of_a_page_of_coins_is_allowed(client: ApiClient, market: Market) -> None:
+    # 50 coins x a year of days (366 points, cost 37 each): 50 + 1,850, well within the limit
+    query = """query($from: DateTime, $to: DateTime) { coins(first: 50) { nodes { canonicalId
+        series(source: CSV, interval: DAY, from: $from, to: $to) { points priceUsd } } } }"""
+    body = gql(client, query, **{"from": "2023-06-01T00:00:00Z", "to": "2024-06-01T00:00:00Z"})
+    assert "errors" not in body, body
+    by_coin = {node["canonicalId"]: node["series"] for node in body["data"]["coins"]["nodes"]}
+    assert by_coin["bitcoin"] == {"points": 1, "priceUsd": [110.0]}  # the day's average of 100, 110, 120
