@@ -2,10 +2,12 @@
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 
 from graphql_api.browser_pages import install_browser_pages
 from graphql_api.gc_tuning import gc_lifespan
 from graphql_api.gql.router import make_graphql_router
+from graphql_api.http_cache import HttpCacheMiddleware
 from graphql_api.json_logging import configure_logging
 from graphql_api.metrics import ApiMetrics
 from graphql_api.middleware import RequestIdMiddleware
@@ -39,6 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(graphql, prefix="/graphql", responses=problem_responses(400, 500))
     install_browser_pages(app)
     install_problem_handlers(app)
+    app.add_middleware(HttpCacheMiddleware, engine=app.state.engine, settings=settings)
+    app.add_middleware(GZipMiddleware, minimum_size=settings.api_gzip_min_bytes)
     app.add_middleware(RequestIdMiddleware, metrics=app.state.metrics)
     # Outermost, so every answer a browser gets (the masked 500 too) carries the CORS headers.
     app.add_middleware(
@@ -46,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origins=settings.api_cors_origins,
         allow_methods=["GET", "POST"],
         allow_headers=["Authorization", "Content-Type", "If-None-Match", "X-Request-ID"],
-        expose_headers=["X-Request-ID"],
+        expose_headers=["X-Request-ID", "ETag"],
         max_age=PREFLIGHT_MAX_AGE_S,
     )
     return app
