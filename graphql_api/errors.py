@@ -17,6 +17,7 @@ class ErrorCode(StrEnum):
     BAD_CURSOR = "BAD_CURSOR"  # a cursor that is malformed or belongs to another list or ordering
     UNAUTHENTICATED = "UNAUTHENTICATED"  # an operation that needs credentials got none or wrong ones
     INTERNAL = "INTERNAL"  # our fault; the message is masked, quote requestId when reporting it
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"  # APQ: an unknown hash; send the query text with it
 
 
 class BadInputError(ValueError):

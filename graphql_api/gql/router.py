@@ -2,7 +2,8 @@
 
 Every error carries ``extensions.code`` and ``extensions.requestId`` (``error_codes``); a request
 Strawberry refuses before GraphQL runs (no query, a body that is not JSON) gets the REST problem
-document; GET with ``Accept: text/html`` serves GraphiQL from the app's own assets.
+document; GET with ``Accept: text/html`` serves GraphiQL from the app's own assets. Automatic
+persisted queries (``persisted_queries``) turn a hash into its query text before anything else.
 
 An identical query (text, variables, operation) asked again while the data version (bumped by every
 committed load) is unchanged is answered from memory: dashboards polling one query cost one tiny
@@ -15,7 +16,7 @@ import orjson
 from cachetools import LRUCache
 from cross_web import HTTPException as StrawberryHTTPException
 from fastapi import HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from sqlalchemy import Engine
 from strawberry.fastapi import GraphQLRouter
@@ -26,6 +27,7 @@ from strawberry.types.unset import UNSET
 from graphql_api.browser_pages import GRAPHIQL_HTML
 from graphql_api.gql.context import Context
 from graphql_api.gql.error_codes import coded
+from graphql_api.gql.persisted_queries import PersistedQueries, PersistedQueryError
 from graphql_api.gql.schema import build_schema
 from graphql_api.metrics import ApiMetrics
 from graphql_api.queries.runs import read_data_version
@@ -38,6 +40,7 @@ class CachingGraphQLRouter(GraphQLRouter[Context, None]):
     def __init__(self, *args: Any, metrics: ApiMetrics, cache_size: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.metrics = metrics
+        self.persisted = PersistedQueries()
         self.cache: LRUCache[tuple[Any, ...], ExecutionResult] | None = LRUCache(cache_size) if cache_size else None
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
@@ -46,6 +49,20 @@ class CachingGraphQLRouter(GraphQLRouter[Context, None]):
             return await super().run(request, context=context, root_value=root_value)
         except StrawberryHTTPException as error:
             raise HTTPException(error.status_code, error.reason) from None
+        except PersistedQueryError as error:
+            failed = GraphQLError(str(error), extensions={"code": error.code.value})
+            return Response(self.encode_json({"errors": [coded(failed)]}), media_type="application/json")
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """GraphiQL for a browser's GET, but not for an APQ GET (the hash alone, no ``query``)."""
+        return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
+
+    async def parse_http_body(self, request: Any) -> Any:
+        """The request's operation(s), persisted query texts filled in from their hashes."""
+        parsed = await super().parse_http_body(request)
+        if isinstance(parsed, list):
+            return [self.persisted.resolve(item) for item in parsed]
+        return self.persisted.resolve(parsed)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         """GraphiQL, its scripts served by this app (no CDN)."""
