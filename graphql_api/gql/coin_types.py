@@ -48,16 +48,30 @@ SourceArg = Annotated[Source | None, strawberry.argument(description="Only this 
 
 
 @strawberry.type(description="The raw record a price was normalized from.")
-class Lineage:
-    """Where a price came from."""
+class Lineage(Node):
+    """Where a price came from; its global id is ``Lineage:<raw_records id>``."""
 
-    id: int = strawberry.field(description="The raw_records row id.")
+    raw_record_id: int = strawberry.field(description="The raw_records row id.")
     source: Source = strawberry.field(description="The source that sent it.")
     stream: str = strawberry.field(description="The source's stream (endpoint or CSV file name).")
     natural_key: str = strawberry.field(description="The source's key of the record (coin, time, ...).")
     fetched_at: datetime = strawberry.field(description="When coinflow received it (UTC).")
     run_id: int | None = strawberry.field(description="The run that landed it (`run(id:)`).")
     payload: JSON = strawberry.field(description="The record exactly as received.")
+
+    @staticmethod
+    def from_row(row: Any) -> "Lineage":
+        """Build from a ``raw_records`` row."""
+        return Lineage(
+            id=to_global_id("Lineage", row.id),
+            raw_record_id=row.id,
+            source=Source(row.source),
+            stream=row.stream,
+            natural_key=row.natural_key,
+            fetched_at=as_utc(row.fetched_at),
+            run_id=row.run_id,
+            payload=row.payload,
+        )
 
 
 @strawberry.type(description="One observation of a coin by a source.")
@@ -111,17 +125,7 @@ class Price:
         if self.raw_record_id is None:
             return None
         row = await info.context.loaders.raw_record.load(self.raw_record_id)
-        if row is None:
-            return None
-        return Lineage(
-            id=row.id,
-            source=Source(row.source),
-            stream=row.stream,
-            natural_key=row.natural_key,
-            fetched_at=as_utc(row.fetched_at),
-            run_id=row.run_id,
-            payload=row.payload,
-        )
+        return Lineage.from_row(row) if row is not None else None
 
 
 @strawberry.type(description="How a source names a coin and how that was matched to the canonical coin.")

@@ -1,8 +1,10 @@
 """Relay global object identification: the ``Node`` interface and its opaque global ids.
 
 A global id is standard base64 of ``"<Type>:<key>"`` (graphql-relay's ``toGlobalId``): ``Coin:bitcoin``
-for a coin (its canonical id), ``Run:42`` for a run (its ``etl_runs`` id). Clients must treat it as
-opaque; normalized caches (Apollo, urql, Relay) key objects on it and refetch them with ``node(id:)``.
+for a coin (its canonical id), ``Run:42`` for a run (its ``etl_runs`` id), ``Lineage:7``,
+``RejectedRecord:3`` and ``SchemaDriftEvent:5`` by their row ids. Every type with an ``id`` field has
+a global one (Relay's store requires ``id`` unique across types). Clients must treat it as opaque;
+normalized caches (Apollo, urql, Relay) key objects on it and refetch them with ``node(id:)``.
 """
 
 import base64

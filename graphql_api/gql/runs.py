@@ -109,10 +109,10 @@ class RunComparison:
 
 
 @strawberry.type(description="A row that failed validation, with every failing check.")
-class RejectedRecord:
-    """A quarantined record."""
+class RejectedRecord(Node):
+    """A quarantined record; its global id is ``RejectedRecord:<rejected_records id>``."""
 
-    id: int = strawberry.field(description="The rejected_records row id.")
+    rejected_record_id: int = strawberry.field(description="The rejected_records row id.")
     run_id: int = strawberry.field(description="The run that rejected it.")
     source: Source = strawberry.field(description="The source that sent it.")
     stream: str = strawberry.field(description="The source's stream.")
@@ -123,10 +123,10 @@ class RejectedRecord:
 
 
 @strawberry.type(description="A field that appeared, disappeared or changed type in a source's payload.")
-class SchemaDriftEvent:
-    """A drift event."""
+class SchemaDriftEvent(Node):
+    """A drift event; its global id is ``SchemaDriftEvent:<schema_drift id>``."""
 
-    id: int = strawberry.field(description="The schema_drift row id.")
+    schema_drift_id: int = strawberry.field(description="The schema_drift row id.")
     run_id: int = strawberry.field(description="The run that saw it.")
     source: Source = strawberry.field(description="The source.")
     stream: str = strawberry.field(description="The source's stream.")
@@ -136,9 +136,11 @@ class SchemaDriftEvent:
     detected_at: datetime = strawberry.field(description="When it was seen (UTC).")
 
 
-def _rejected(row: Any) -> RejectedRecord:
+def rejected_record(row: Any) -> RejectedRecord:
+    """Build from a ``rejected_records`` row."""
     return RejectedRecord(
-        id=row.id,
+        id=to_global_id("RejectedRecord", row.id),
+        rejected_record_id=row.id,
         run_id=row.run_id,
         source=Source(row.source),
         stream=row.stream,
@@ -149,9 +151,11 @@ def _rejected(row: Any) -> RejectedRecord:
     )
 
 
-def _drift(row: Any) -> SchemaDriftEvent:
+def drift_event(row: Any) -> SchemaDriftEvent:
+    """Build from a ``schema_drift`` row."""
     return SchemaDriftEvent(
-        id=row.id,
+        id=to_global_id("SchemaDriftEvent", row.id),
+        schema_drift_id=row.id,
         run_id=row.run_id,
         source=Source(row.source),
         stream=row.stream,
@@ -235,7 +239,7 @@ class RunQuery:
             page,
             REJECTED_CURSOR,
             lambda row: (row.run_id, row.id),
-            _rejected,
+            rejected_record,
             lambda: info.context.run(_count(rejected_records, rejected_records.c.run_id == run_id)),
         )
 
@@ -256,6 +260,6 @@ class RunQuery:
             page,
             DRIFT_CURSOR,
             lambda row: (row.id,),
-            _drift,
+            drift_event,
             lambda: info.context.run(_count(schema_drift, *conditions)),
         )

@@ -84,3 +84,30 @@ def test_closed_value_sets_are_enums_and_filter_like_them(client: ApiClient, mar
 def test_every_match_method_the_pipeline_writes_has_an_enum_value() -> None:
     written = {"override", "contract", "symbol+name", AMBIGUOUS, MATCH_METHOD, CSV_MATCH_METHOD}
     assert written == {method.value for method in MatchMethod}
+
+
+def test_lineage_rejected_records_and_drift_events_are_nodes_too(client: ApiClient, market: Market) -> None:
+    listed = gql(
+        client,
+        """query($run: Int!) {
+          coin(canonicalId: "bitcoin") { prices(source: CSV, last: 1) { nodes { lineage { id rawRecordId } } } }
+          rejectedRecords(runId: $run) { nodes { id rejectedRecordId naturalKey } }
+          schemaDrift { nodes { id schemaDriftId field } } }""",
+        run=market.csv_run,
+    )["data"]
+    [lineage] = [n["lineage"] for n in listed["coin"]["prices"]["nodes"]]
+    [rejected] = listed["rejectedRecords"]["nodes"]
+    [drift] = listed["schemaDrift"]["nodes"]
+    assert lineage["id"] == b64(f"Lineage:{lineage['rawRecordId']}")
+    assert rejected["id"] == b64(f"RejectedRecord:{rejected['rejectedRecordId']}")
+    assert drift["id"] == b64(f"SchemaDriftEvent:{drift['schemaDriftId']}")
+    fields = """__typename ... on Lineage { naturalKey payload } ... on RejectedRecord { naturalKey reasons }
+                ... on SchemaDriftEvent { field kind }"""
+    ids = [lineage["id"], rejected["id"], drift["id"], b64("Lineage:99999999999999999999")]
+    body = gql(client, f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ {fields} }} }}", ids=ids)
+    assert body["data"]["nodes"] == [
+        {"__typename": "Lineage", "naturalKey": "sample.csv:3", "payload": {"row": 3}},
+        {"__typename": "RejectedRecord", "naturalKey": "sample.csv:7", "reasons": ["price_usd: greater_than(0)"]},
+        {"__typename": "SchemaDriftEvent", "field": "extra", "kind": "ADDED"},
+        None,
+    ]
