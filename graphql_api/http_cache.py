@@ -20,7 +20,7 @@ from importlib.metadata import version
 
 import orjson
 from anyio import to_thread
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,9 +32,16 @@ from models.settings import Settings
 CACHEABLE_PREFIXES = ("/stats", "/data", "/coins", "/runs", "/graphql")
 
 
+# Settings that may hold a password in plain text: the database's goes in without it, the others not at all
+# (an ETag is public; a hash of a known string plus a weak password could be brute-forced offline).
+_URL_SETTINGS = {"database_url", "coingecko_base_url", "coinpaprika_base_url"}
+
+
 def app_fingerprint(settings: Settings) -> str:
-    """What else shapes an answer: coinflow's version and every setting (secrets are dumped masked)."""
-    return hashlib.sha256(f"{version('coinflow')}|{settings.model_dump_json()}".encode()).hexdigest()
+    """What else shapes an answer: coinflow's version, the database and every other setting (secrets masked)."""
+    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    others = settings.model_dump_json(exclude=_URL_SETTINGS)  # SecretStr fields dump as "**********"
+    return hashlib.sha256(f"{version('coinflow')}|{database}|{others}".encode()).hexdigest()
 
 
 def is_cacheable(scope: Scope) -> bool:

@@ -7,6 +7,8 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from graphql_api.app import create_app
+from graphql_api.http_cache import app_fingerprint
+from models.settings import Settings
 from tests.api.conftest import ApiClient
 from tests.api.market_fixture import HOURS, Market, add_prices
 
@@ -92,3 +94,10 @@ def test_large_answers_are_gzipped_small_ones_are_not(client: ApiClient, market:
     assert zipped.headers["etag"] == plain.headers["etag"]  # weak: names the data, not the bytes
     small = client.get("/health", headers={"Accept-Encoding": "gzip"})
     assert "content-encoding" not in small.headers and small.json() == {"status": "ok"}
+
+
+def test_the_fingerprint_ignores_the_database_password() -> None:
+    base = Settings(database_url="postgresql+psycopg2://api:first@db/coinflow")
+    same = base.model_copy(update={"database_url": "postgresql+psycopg2://api:second@db/coinflow"})
+    other = base.model_copy(update={"database_url": "postgresql+psycopg2://api:first@db/elsewhere"})
+    assert app_fingerprint(base) == app_fingerprint(same) != app_fingerprint(other)
