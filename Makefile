@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: help uv install run deployments-yaml api sources ingest migrate test pytest lint format typecheck imports check bench clean vendor test-tools
+.PHONY: help uv install run deployments-yaml api sources ingest migrate test pytest lint format typecheck imports check bench clean vendor test-tools schema
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -92,3 +92,6 @@ test-tools:  ## install the Debian packages the tests drive (chromium, promtool,
 
 clean:  ## remove the embedded database and caches
 	rm -rf data/coinflow.db data/coinflow.db-* .pytest_cache .mypy_cache .ruff_cache
+
+schema: install  ## rewrite schema.graphql, the GraphQL SDL (a test fails when it is stale)
+	$(UV) run strawberry export-schema graphql_api.gql.schema:schema --output schema.graphql

@@ -15,10 +15,15 @@ Definitions clients rely on:
   price of each source; coins without prices sort last. ``latestPrice`` without a source is the
   newest across sources; a tie at the same instant goes to the later source name.
 - ``matched``: a coin that another source's id joined by a cross-source rule (override, contract,
-  symbol+name) or that more than one source maps to; a coin only its founding source knows, or a
-  tie (``ambiguous``), is unmatched.
-- The GraphQL response cache is keyed by (query text, variables, operation name, data version); any
-  committed load bumps the data version, so an answer is never served after the data changed.
+  symbol+name, slug, name+symbol, market) or that more than one source maps to; a coin only its
+  founding source knows, or a tie (``ambiguous``), is unmatched.
+- The GraphQL response cache is keyed by a digest of (query text, variables, operation name) and
+  the data version; any committed load bumps the data version, so an answer is never served after
+  the data changed.
+- HTTP caching (``http_cache``): GET answers of data routes and GraphQL GET queries carry a weak ETag
+  of (data version, request, app fingerprint) and a short ``Cache-Control``; ``If-None-Match`` → 304.
+  Errors, POST and probes are never tagged. ``gql/persisted_queries`` implements Apollo's APQ.
+- Global ids (``gql/node``) are base64 of ``Type:key``; closed value sets are enums (SCREAMING_CASE).
 
 Layout: ``app`` wires things; ``rest/`` one router per concern; ``gql/`` the schema (types and queries
 per domain, loaders, cost limit, caching router); ``queries/`` the SQL, one module per domain.

@@ -2,12 +2,14 @@
 
 from fastapi import Depends, FastAPI
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 
 from graphql_api.body_limit import BodyLimitMiddleware
 from graphql_api.browser_pages import install_browser_pages
 from graphql_api.db_unavailable import install_unavailable_handler
 from graphql_api.gc_tuning import gc_lifespan
 from graphql_api.gql.router import make_graphql_router
+from graphql_api.http_cache import HttpCacheMiddleware
 from graphql_api.json_logging import configure_logging
 from graphql_api.metrics import ApiMetrics
 from graphql_api.middleware import RequestIdMiddleware
@@ -19,6 +21,7 @@ from models.settings import Settings, get_settings
 
 # Browsers may reuse a preflight answer this long (Chromium caps it at 2 h, Firefox at 24 h).
 PREFLIGHT_MAX_AGE_S = 3600
+GZIP_LEVEL = 6
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -46,6 +49,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     install_unavailable_handler(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_max_body_bytes)
+    app.add_middleware(HttpCacheMiddleware, engine=app.state.engine, settings=settings)
+    # Level 6 (zlib's default), not Starlette's 9: on a 500-row /data page (127 KB) 1.0 ms instead of
+    # 12.7 ms of CPU for a body 4 % larger (12.6 KB against 12.1 KB).
+    app.add_middleware(GZipMiddleware, minimum_size=settings.api_gzip_min_bytes, compresslevel=GZIP_LEVEL)
     app.add_middleware(RequestIdMiddleware, metrics=app.state.metrics)
     # Outermost, so every answer a browser gets (the masked 500 too) carries the CORS headers.
     app.add_middleware(
@@ -53,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origins=settings.api_cors_origins,
         allow_methods=["GET", "POST"],
         allow_headers=["Authorization", "Content-Type", "If-None-Match", "X-Request-ID"],
-        expose_headers=["X-Request-ID"],
+        expose_headers=["X-Request-ID", "ETag"],
         max_age=PREFLIGHT_MAX_AGE_S,
     )
     return app

@@ -18,6 +18,7 @@ class ErrorCode(StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"  # an operation that needs credentials got none or wrong ones
     INTERNAL = "INTERNAL"  # our fault; the message is masked, quote requestId when reporting it
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"  # the database is down: HTTP 503, retry after Retry-After
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"  # APQ: an unknown hash; send the query text with it
 
 
 class BadInputError(ValueError):

@@ -207,6 +207,14 @@ class Settings(BaseSettings):
     identity_market_window_minutes: float = Field(
         default=15.0, gt=0, description="Readings compared as market evidence are at most this far apart in time"
     )
+    # query service: HTTP caching and compression (graphql-contract)
+    api_http_max_age_s: int = Field(
+        default=5,
+        ge=0,
+        description="Cache-Control max-age of GET data routes and GraphQL GET queries; short, as a load can land "
+        "any moment (revalidation with ETag/If-None-Match stays cheap after it)",
+    )
+    api_gzip_min_bytes: int = Field(default=1_000, ge=0, description="Gzip response bodies at least this long")
 
     @field_validator("api_cors_origins", mode="before")
     @classmethod

@@ -123,6 +123,6 @@ def test_cli_and_graphql_give_the_same_spread(
             "sources": len(fresh),
             "pct": round(cli[coin]["spread_pct"], 6),
             "flagged": cli[coin]["flagged"],
-            "staleSources": [q["source"] for q in cli[coin]["quotes"] if q["stale"]],
+            "staleSources": [q["source"].upper() for q in cli[coin]["quotes"] if q["stale"]],
         }, coin
-    assert served["bitcoin"]["staleSources"] == ["csv"] and served["ripple"] is None
+    assert served["bitcoin"]["staleSources"] == ["CSV"] and served["ripple"] is None

@@ -123,11 +123,11 @@ def test_up_offline_ingests_every_source_serves_runs_and_stops_clean(up: Up) -> 
     _, _, answer = _http("POST", f"{up.api}/graphql", {"query": RUNS})
     runs = answer["data"]["runs"]["nodes"]
     assert {(r["source"], r["status"]) for r in runs} == {
-        ("csv", "succeeded"),
-        ("coingecko", "succeeded"),
-        ("coinpaprika", "succeeded"),
+        ("CSV", "SUCCEEDED"),
+        ("COINGECKO", "SUCCEEDED"),
+        ("COINPAPRIKA", "SUCCEEDED"),
     }
-    assert {r["stream"] for r in runs if r["source"] != "csv"} == {
+    assert {r["stream"] for r in runs if r["source"] != "CSV"} == {
         "coins_list",
         "markets",
         "market_chart",

@@ -1,12 +1,13 @@
 """Queries over coins and prices: ``coins``, ``coin`` and the top-level ``prices``."""
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
-from graphql_api.gql.coin_types import Coin, From, Price, To
-from graphql_api.gql.connection import Connection, to_connection
+from graphql_api.gql.coin_types import Coin, From, Price, SourceArg, To
+from graphql_api.gql.connection import After, Before, Connection, First, Last, to_connection
 from graphql_api.gql.context import Context
 from graphql_api.gql.scalars import Source, source_value
 from graphql_api.paging import page_request
@@ -26,18 +27,24 @@ from graphql_api.queries.prices import PRICE_CURSOR, PRICE_KEY_TYPES, PriceFilte
 class CoinOrderField(Enum):
     """Coin sort fields (mirrors ``queries.coins.CoinOrder``)."""
 
-    RANK = CoinOrder.RANK.value
-    MARKET_CAP = CoinOrder.MARKET_CAP.value
-    SYMBOL = CoinOrder.SYMBOL.value
-    NAME = CoinOrder.NAME.value
+    _value_: str
+
+    RANK = strawberry.enum_value(CoinOrder.RANK.value, description="Best rank among the sources' latest prices.")
+    MARKET_CAP = strawberry.enum_value(
+        CoinOrder.MARKET_CAP.value, description="Largest market cap among the sources' latest prices."
+    )
+    SYMBOL = strawberry.enum_value(CoinOrder.SYMBOL.value, description="Ticker, alphabetically.")
+    NAME = strawberry.enum_value(CoinOrder.NAME.value, description="Name, alphabetically.")
 
 
 @strawberry.enum(description="Sort direction.")
 class Direction(Enum):
     """Ascending or descending."""
 
-    ASC = "asc"
-    DESC = "desc"
+    _value_: str
+
+    ASC = strawberry.enum_value("asc", description="Smallest first.")
+    DESC = strawberry.enum_value("desc", description="Largest first.")
 
 
 @strawberry.input(description="Which coins to list (all given conditions apply).")
@@ -49,7 +56,8 @@ class CoinFilterInput:
     source: Source | None = strawberry.field(default=None, description="Seen by this source.")
     matched: bool | None = strawberry.field(
         default=None,
-        description="Joined across sources: an override/contract/symbol+name match, or more than one source.",
+        description="Joined across sources: a cross-source match (override, contract, symbol+name, slug, "
+        "name+symbol, market), or more than one source.",
     )
 
 
@@ -60,11 +68,11 @@ class CoinFilterInput:
 class CoinOrderBy:
     """Coin sort."""
 
-    field: CoinOrderField = CoinOrderField.RANK
-    direction: Direction = Direction.ASC
+    field: CoinOrderField = strawberry.field(default=CoinOrderField.RANK, description="What to sort by.")
+    direction: Direction = strawberry.field(default=Direction.ASC, description="Which end comes first.")
 
 
-@strawberry.type
+@strawberry.type(description="Coins and prices.")
 class CoinQuery:
     """Coins and prices."""
 
@@ -72,12 +80,16 @@ class CoinQuery:
     async def coins(
         self,
         info: Info[Context, None],
-        filter: CoinFilterInput | None = None,
-        order_by: CoinOrderBy | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        filter: Annotated[
+            CoinFilterInput | None, strawberry.argument(description="Which coins (all when omitted).")
+        ] = None,
+        order_by: Annotated[
+            CoinOrderBy | None, strawberry.argument(description="Sort order (RANK ascending when omitted).")
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Coin]:
         """A page of coins."""
         given = filter or CoinFilterInput()
@@ -97,7 +109,11 @@ class CoinQuery:
         )
 
     @strawberry.field(description="One coin by its canonical id.")
-    async def coin(self, info: Info[Context, None], canonical_id: str) -> Coin | None:
+    async def coin(
+        self,
+        info: Info[Context, None],
+        canonical_id: Annotated[str, strawberry.argument(description="coinflow's id of the coin (`bitcoin`).")],
+    ) -> Coin | None:
         """A coin or null."""
         found = await info.context.run(coins_by_canonical_ids, [canonical_id])
         row = found.get(canonical_id)
@@ -107,15 +123,17 @@ class CoinQuery:
     async def prices(
         self,
         info: Info[Context, None],
-        canonical_ids: list[str] | None = None,
-        symbol: str | None = None,
-        source: Source | None = None,
+        canonical_ids: Annotated[
+            list[str] | None, strawberry.argument(description="Only these coins (canonical ids).")
+        ] = None,
+        symbol: Annotated[str | None, strawberry.argument(description="Only coins with this exact ticker.")] = None,
+        source: SourceArg = None,
         from_: From = None,
         to: To = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Price]:
         """A page of prices."""
         request = page_request(PRICE_CURSOR, PRICE_KEY_TYPES, first, after, last, before)

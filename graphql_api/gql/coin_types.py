@@ -8,9 +8,10 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from graphql_api.errors import BadInputError
-from graphql_api.gql.connection import Connection, to_connection
+from graphql_api.gql.connection import After, Before, Connection, First, Last, to_connection
 from graphql_api.gql.context import Context
-from graphql_api.gql.scalars import FloatColumn, IntColumn, SeriesInterval, Source, source_value
+from graphql_api.gql.node import Node, to_global_id
+from graphql_api.gql.scalars import FloatColumn, IntColumn, MatchMethod, SeriesInterval, Source, source_value
 from graphql_api.paging import page_request
 from graphql_api.queries.prices import (
     PRICE_CURSOR,
@@ -43,19 +44,34 @@ if tuple(prices.c.keys()) != PRICE_COLUMNS:
 
 From = Annotated[datetime | None, strawberry.argument(name="from", description="Inclusive start (ISO 8601).")]
 To = Annotated[datetime | None, strawberry.argument(description="Inclusive end (ISO 8601).")]
+SourceArg = Annotated[Source | None, strawberry.argument(description="Only this source (all when omitted).")]
 
 
 @strawberry.type(description="The raw record a price was normalized from.")
-class Lineage:
-    """Where a price came from."""
+class Lineage(Node):
+    """Where a price came from; its global id is ``Lineage:<raw_records id>``."""
 
-    id: int
-    source: str
-    stream: str
-    natural_key: str
-    fetched_at: datetime
-    run_id: int | None
-    payload: JSON
+    raw_record_id: int = strawberry.field(description="The raw_records row id.")
+    source: Source = strawberry.field(description="The source that sent it.")
+    stream: str = strawberry.field(description="The source's stream (endpoint or CSV file name).")
+    natural_key: str = strawberry.field(description="The source's key of the record (coin, time, ...).")
+    fetched_at: datetime = strawberry.field(description="When coinflow received it (UTC).")
+    run_id: int | None = strawberry.field(description="The run that landed it (`run(id:)`).")
+    payload: JSON = strawberry.field(description="The record exactly as received.")
+
+    @staticmethod
+    def from_row(row: Any) -> "Lineage":
+        """Build from a ``raw_records`` row."""
+        return Lineage(
+            id=to_global_id("Lineage", row.id),
+            raw_record_id=row.id,
+            source=Source(row.source),
+            stream=row.stream,
+            natural_key=row.natural_key,
+            fetched_at=as_utc(row.fetched_at),
+            run_id=row.run_id,
+            payload=row.payload,
+        )
 
 
 @strawberry.type(description="One observation of a coin by a source.")
@@ -64,14 +80,16 @@ class Price:
 
     coin_id: strawberry.Private[int]
     raw_record_id: strawberry.Private[int | None]
-    source: str
-    observed_at: datetime
-    price_usd: float
-    market_cap_usd: float | None
-    volume_24h_usd: float | None
-    change_24h_pct: float | None
-    rank: int | None
-    run_id: int | None
+    source: Source = strawberry.field(description="The source that observed it.")
+    observed_at: datetime = strawberry.field(
+        description="The instant the price refers to (UTC; a snapshot's update time, a candle's end: docs/columns.md)."
+    )
+    price_usd: float = strawberry.field(description="Price in USD.")
+    market_cap_usd: float | None = strawberry.field(description="Market capitalization in USD (null: not reported).")
+    volume_24h_usd: float | None = strawberry.field(description="Traded volume over 24 h in USD (null: not reported).")
+    change_24h_pct: float | None = strawberry.field(description="Price change over 24 h in percent (null: unknown).")
+    rank: int | None = strawberry.field(description="The source's market-cap rank (null: not ranked).")
+    run_id: int | None = strawberry.field(description="The run that stored it (`run(id:)`).")
 
     @staticmethod
     def from_row(row: Any) -> "Price":
@@ -86,7 +104,7 @@ class Price:
         return Price(
             coin_id=coin_id,
             raw_record_id=raw_record_id,
-            source=source,
+            source=Source(source),
             observed_at=as_utc(observed_at),
             price_usd=price_usd,
             market_cap_usd=market_cap,
@@ -107,29 +125,19 @@ class Price:
         if self.raw_record_id is None:
             return None
         row = await info.context.loaders.raw_record.load(self.raw_record_id)
-        if row is None:
-            return None
-        return Lineage(
-            id=row.id,
-            source=row.source,
-            stream=row.stream,
-            natural_key=row.natural_key,
-            fetched_at=as_utc(row.fetched_at),
-            run_id=row.run_id,
-            payload=row.payload,
-        )
+        return Lineage.from_row(row) if row is not None else None
 
 
 @strawberry.type(description="How a source names a coin and how that was matched to the canonical coin.")
 class CoinSourceId:
     """One ``coin_sources`` row."""
 
-    source: str
-    source_coin_id: str
-    symbol: str
-    name: str
-    match_method: str
-    matched_at: datetime
+    source: Source = strawberry.field(description="The source.")
+    source_coin_id: str = strawberry.field(description="The source's own id of the coin (`bitcoin`, `btc-bitcoin`).")
+    symbol: str = strawberry.field(description="The ticker as the source spells it.")
+    name: str = strawberry.field(description="The name as the source spells it.")
+    match_method: MatchMethod = strawberry.field(description="The identity rule that mapped it.")
+    matched_at: datetime = strawberry.field(description="When the mapping was made (UTC).")
 
 
 @strawberry.type(description="Spread of the latest prices across sources.")
@@ -141,13 +149,13 @@ class Spread:
     """
 
     sources: int = strawberry.field(description="How many sources' prices were compared.")
-    min_usd: float
-    max_usd: float
-    abs_usd: float
+    min_usd: float = strawberry.field(description="Lowest of the compared prices, USD.")
+    max_usd: float = strawberry.field(description="Highest of the compared prices, USD.")
+    abs_usd: float = strawberry.field(description="max - min, USD.")
     pct: float = strawberry.field(description="(max - min) / median of the compared prices, in percent.")
     flagged: bool = strawberry.field(description="pct above the alert threshold (COINFLOW_SPREAD_ALERT_PCT).")
     max_age_seconds: float = strawberry.field(description="Age of the stalest of the compared prices.")
-    stale_sources: list[str] = strawberry.field(
+    stale_sources: list[Source] = strawberry.field(
         description="Sources whose latest price is older than the window before the newest: not compared."
     )
 
@@ -156,40 +164,46 @@ class Spread:
 class Series:
     """Columnar points of one coin and source."""
 
-    source: str
-    interval: SeriesInterval
-    points: int
+    source: Source = strawberry.field(description="The source of every point.")
+    interval: SeriesInterval = strawberry.field(description="The bucket width.")
+    points: int = strawberry.field(description="Length of every column.")
     timestamps: IntColumn = strawberry.field(description="Unix epoch seconds (UTC), oldest first.")
-    price_usd: FloatColumn
-    market_cap_usd: FloatColumn
-    volume_24h_usd: FloatColumn
+    price_usd: FloatColumn = strawberry.field(description="Price in USD per point.")
+    market_cap_usd: FloatColumn = strawberry.field(description="Market cap in USD per point (null: not reported).")
+    volume_24h_usd: FloatColumn = strawberry.field(description="24 h volume in USD per point (null: not reported).")
 
 
 @strawberry.type(description="One real-world asset, with its ids at each source.")
-class Coin:
-    """A canonical coin."""
+class Coin(Node):
+    """A canonical coin; its global id is ``Coin:<canonical id>``."""
 
-    id: strawberry.Private[int]
-    canonical_id: str
-    symbol: str
-    name: str
+    row_id: strawberry.Private[int]
+    canonical_id: str = strawberry.field(description="coinflow's stable id of the asset (`bitcoin`).")
+    symbol: str = strawberry.field(description="Ticker (not unique: several assets share tickers).")
+    name: str = strawberry.field(description="Name.")
 
     @staticmethod
     def from_row(row: Any) -> "Coin":
         """Build from a ``coins`` row."""
-        return Coin(id=row.id, canonical_id=row.canonical_id, symbol=row.symbol, name=row.name)
+        return Coin(
+            id=to_global_id("Coin", row.canonical_id),
+            row_id=row.id,
+            canonical_id=row.canonical_id,
+            symbol=row.symbol,
+            name=row.name,
+        )
 
     @strawberry.field(description="Each source's id for this coin and how it was matched.")
     async def sources(self, info: Info[Context, None]) -> list[CoinSourceId]:
         """Source mappings (batched)."""
-        rows = await info.context.loaders.sources.load(self.id)
+        rows = await info.context.loaders.sources.load(self.row_id)
         return [
             CoinSourceId(
-                source=r.source,
+                source=Source(r.source),
                 source_coin_id=r.source_coin_id,
                 symbol=r.symbol,
                 name=r.name,
-                match_method=r.match_method,
+                match_method=MatchMethod(r.match_method),
                 matched_at=as_utc(r.matched_at),
             )
             for r in rows
@@ -198,12 +212,12 @@ class Coin:
     @strawberry.field(description="The latest price of each source.")
     async def latest_prices(self, info: Info[Context, None]) -> list[Price]:
         """Latest per source (batched)."""
-        return [Price.from_row(row) for row in await info.context.loaders.latest.load(self.id)]
+        return [Price.from_row(row) for row in await info.context.loaders.latest.load(self.row_id)]
 
     @strawberry.field(description="The latest price of `source`, or the newest across sources.")
-    async def latest_price(self, info: Info[Context, None], source: Source | None = None) -> Price | None:
+    async def latest_price(self, info: Info[Context, None], source: SourceArg = None) -> Price | None:
         """Latest price (batched)."""
-        rows = await info.context.loaders.latest.load(self.id)
+        rows = await info.context.loaders.latest.load(self.row_id)
         if source is not None:
             rows = [row for row in rows if row.source == source.value]
         if not rows:
@@ -215,7 +229,7 @@ class Coin:
     )
     async def spread(self, info: Info[Context, None]) -> Spread | None:
         """Cross-source spread (batched)."""
-        rows = await info.context.loaders.latest.load(self.id)
+        rows = await info.context.loaders.latest.load(self.row_id)
         settings = info.context.settings
         found = compare(
             [(row.source, row.price_usd, row.observed_at) for row in rows],
@@ -234,26 +248,26 @@ class Coin:
             pct=round(found.spread_pct, 6),
             flagged=found.flagged,
             max_age_seconds=max(q.age_seconds for q in found.compared),
-            stale_sources=[q.source for q in found.quotes if q.stale],
+            stale_sources=[Source(q.source) for q in found.quotes if q.stale],
         )
 
     @strawberry.field(description="This coin's prices in (source, observedAt) order, the primary-key order.")
     async def prices(
         self,
         info: Info[Context, None],
-        source: Source | None = None,
+        source: SourceArg = None,
         from_: From = None,
         to: To = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Price]:
         """A page of prices (batched across the coins of the page)."""
         request = page_request(PRICE_CURSOR, PRICE_KEY_TYPES, first, after, last, before)
         f = PriceFilter(source=source_value(source), start=from_, end=to)
-        page = await info.context.loaders.prices.load((self.id, (f, request)))
-        counted = PriceFilter(coin_ids=(self.id,), source=f.source, start=from_, end=to)
+        page = await info.context.loaders.prices.load((self.row_id, (f, request)))
+        counted = PriceFilter(coin_ids=(self.row_id,), source=f.source, start=from_, end=to)
         return to_connection(
             page, PRICE_CURSOR, price_key, Price.from_row, lambda: info.context.run(count_prices, counted)
         )
@@ -262,20 +276,22 @@ class Coin:
     async def series(
         self,
         info: Info[Context, None],
-        source: Source,
+        source: Annotated[Source, strawberry.argument(description="The source of the series.")],
         from_: From = None,
         to: To = None,
-        interval: SeriesInterval = SeriesInterval.RAW,
+        interval: Annotated[
+            SeriesInterval, strawberry.argument(description="Bucket width (RAW: every observation).")
+        ] = SeriesInterval.RAW,
     ) -> Series:
         """Series points (batched across the coins of the page)."""
         request = SeriesRequest(source=source.value, start=from_, end=to, interval=Interval(interval.value))
-        columns: SeriesColumns = await info.context.loaders.series.load((self.id, request))
+        columns: SeriesColumns = await info.context.loaders.series.load((self.row_id, request))
         if len(columns.timestamps) > SERIES_MAX_POINTS:
             raise BadInputError(
                 "interval", f"more than {SERIES_MAX_POINTS} points; narrow from/to or choose HOUR or DAY"
             )
         return Series(
-            source=source.value,
+            source=source,
             interval=interval,
             points=len(columns.timestamps),
             timestamps=IntColumn(columns.timestamps),

@@ -6,6 +6,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from graphql_api.gql.coin_types import SourceArg
 from graphql_api.gql.context import Context
 from graphql_api.gql.scalars import Source, source_value
 from graphql_api.queries.market import market_stats
@@ -16,13 +17,13 @@ from models.columns import as_utc
 class Mover:
     """A gainer or loser."""
 
-    canonical_id: str
-    symbol: str
-    name: str
-    source: str
-    price_usd: float
-    change_24h_pct: float
-    observed_at: datetime
+    canonical_id: str = strawberry.field(description="The coin's canonical id.")
+    symbol: str = strawberry.field(description="The coin's ticker.")
+    name: str = strawberry.field(description="The coin's name.")
+    source: Source = strawberry.field(description="The source of the latest price.")
+    price_usd: float = strawberry.field(description="The latest price, USD.")
+    change_24h_pct: float = strawberry.field(description="Change over 24 h, percent.")
+    observed_at: datetime = strawberry.field(description="When the latest price was observed (UTC).")
 
     @staticmethod
     def from_row(row: Any) -> "Mover":
@@ -31,7 +32,7 @@ class Mover:
             canonical_id=row.canonical_id,
             symbol=row.symbol,
             name=row.name,
-            source=row.source,
+            source=Source(row.source),
             price_usd=row.price_usd,
             change_24h_pct=row.change_24h_pct,
             observed_at=as_utc(row.observed_at),
@@ -42,23 +43,23 @@ class Mover:
 class MarketStats:
     """Market statistics."""
 
-    source: str | None
-    coin_count: int
-    total_market_cap_usd: float
-    top_gainers: list[Mover]
-    top_losers: list[Mover]
+    source: Source | None = strawberry.field(description="The source asked for (null: newest across sources).")
+    coin_count: int = strawberry.field(description="Coins with a latest price.")
+    total_market_cap_usd: float = strawberry.field(description="Sum of their market caps, USD.")
+    top_gainers: list[Mover] = strawberry.field(description="The 5 largest 24 h rises, largest first.")
+    top_losers: list[Mover] = strawberry.field(description="The 5 largest 24 h falls, largest first.")
 
 
-@strawberry.type
+@strawberry.type(description="Market statistics.")
 class MarketQuery:
     """Market statistics."""
 
     @strawberry.field(description="Coin count, total market cap, top 5 gainers and losers over 24 h.")
-    async def market_stats(self, info: Info[Context, None], source: Source | None = None) -> MarketStats:
+    async def market_stats(self, info: Info[Context, None], source: SourceArg = None) -> MarketStats:
         """Market statistics."""
         stats = await info.context.run(market_stats, source_value(source))
         return MarketStats(
-            source=stats.source,
+            source=source,
             coin_count=stats.coin_count,
             total_market_cap_usd=stats.total_market_cap_usd,
             top_gainers=[Mover.from_row(row) for row in stats.gainers],

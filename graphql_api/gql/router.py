@@ -2,7 +2,8 @@
 
 Every error carries ``extensions.code`` and ``extensions.requestId`` (``error_codes``); a request
 Strawberry refuses before GraphQL runs (no query, a body that is not JSON) gets the REST problem
-document; GET with ``Accept: text/html`` serves GraphiQL from the app's own assets.
+document; GET with ``Accept: text/html`` serves GraphiQL from the app's own assets. Automatic
+persisted queries (``persisted_queries``) turn a hash into its query text before anything else.
 
 An identical query (text, variables, operation) asked again while the data version (bumped by every
 committed load) is unchanged is answered from memory: dashboards polling one query cost one tiny
@@ -33,6 +34,7 @@ from graphql_api.db_unavailable import UNAVAILABLE_DETAIL, is_database_unavailab
 from graphql_api.errors import ErrorCode
 from graphql_api.gql.context import Context
 from graphql_api.gql.error_codes import coded
+from graphql_api.gql.persisted_queries import PersistedQueries, PersistedQueryError
 from graphql_api.gql.request_shape import check_variables, decode_request_json
 from graphql_api.gql.response_cache import ResponseCache, request_digest
 from graphql_api.gql.schema import build_schema
@@ -51,17 +53,11 @@ class CachingGraphQLRouter(GraphQLRouter[Context, None]):
         self.metrics = metrics
         self.cache = cache
         self.max_variables = max_variables
+        self.persisted = PersistedQueries()
 
     def parse_json(self, data: str | bytes) -> Any:
         """A JSON object from the body (or the GET ``variables`` parameter); 400 for anything else."""
         return decode_request_json(data)
-
-    async def parse_http_body(self, request: Any) -> Any:
-        """The request, its variables checked against the count and depth limits (400 beyond)."""
-        parsed = await super().parse_http_body(request)
-        for item in parsed if isinstance(parsed, list) else [parsed]:
-            check_variables(item.variables, self.max_variables)
-        return parsed
 
     def create_response(self, response_data: Any, sub_response: Any) -> Response:
         """The HTTP response: 503 with ``Retry-After`` when the database was unavailable."""
@@ -79,6 +75,22 @@ class CachingGraphQLRouter(GraphQLRouter[Context, None]):
             return await super().run(request, context=context, root_value=root_value)
         except StrawberryHTTPException as error:
             raise HTTPException(error.status_code, error.reason) from None
+        except PersistedQueryError as error:
+            failed = GraphQLError(str(error), extensions={"code": error.code.value})
+            return Response(self.encode_json({"errors": [coded(failed)]}), media_type="application/json")
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """GraphiQL for a browser's GET, but not for an APQ GET (the hash alone, no ``query``)."""
+        return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
+
+    async def parse_http_body(self, request: Any) -> Any:
+        """The request's operation(s): persisted query texts filled in from their hashes, variables
+        checked against the count and depth limits (400 beyond)."""
+        parsed = await super().parse_http_body(request)
+        items = [self.persisted.resolve(item) for item in (parsed if isinstance(parsed, list) else [parsed])]
+        for item in items:
+            check_variables(item.variables, self.max_variables)
+        return items if isinstance(parsed, list) else items[0]
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         """GraphiQL, its scripts served by this app (no CDN)."""

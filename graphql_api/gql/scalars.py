@@ -1,4 +1,4 @@
-"""Scalars and enums shared by the schema's domains."""
+"""Scalars and enums shared by the schema's domains: enums serialize as their SCREAMING_CASE names."""
 
 from datetime import datetime
 from enum import Enum
@@ -74,20 +74,84 @@ SCALAR_MAP: dict[object, ScalarDefinition] = {
 
 @strawberry.enum(description="A data source of the pipeline.")
 class Source(Enum):
-    """Sources the pipeline ingests."""
+    """Sources the pipeline ingests (stored values: ``graphql_api.sources.KNOWN_SOURCES``)."""
 
-    COINGECKO = "coingecko"
-    COINPAPRIKA = "coinpaprika"
-    CSV = "csv"
+    _value_: str  # what `.value` is at run time (strawberry.enum_value only carries the description)
+
+    COINGECKO = strawberry.enum_value("coingecko", description="The CoinGecko API.")
+    COINPAPRIKA = strawberry.enum_value("coinpaprika", description="The CoinPaprika API.")
+    CSV = strawberry.enum_value("csv", description="A CSV file (coinflow's own layout or a detected export).")
+
+
+@strawberry.enum(description="State of a run.")
+class RunStatus(Enum):
+    """Run states (``etl_runs.status``, written by ``models/run_log.py``)."""
+
+    _value_: str
+
+    RUNNING = strawberry.enum_value("running", description="Started and not finished (or its process died unseen).")
+    SUCCEEDED = strawberry.enum_value("succeeded", description="Finished; every batch committed.")
+    FAILED = strawberry.enum_value("failed", description="Stopped by an error, recorded in `error`.")
+    CRASHED = strawberry.enum_value(
+        "crashed", description="Its process died mid-run; closed by the next run (flows/stale_runs.py)."
+    )
+
+
+@strawberry.enum(description="Which identity rule mapped a source's coin id to its canonical coin (flows/identity.py).")
+class MatchMethod(Enum):
+    """``coin_sources.match_method`` values, rules in the order they are tried."""
+
+    _value_: str
+
+    OVERRIDE = strawberry.enum_value("override", description="The maintained overrides file said so.")
+    CONTRACT = strawberry.enum_value("contract", description="The same contract address on the same platform.")
+    SYMBOL_NAME = strawberry.enum_value(
+        "symbol+name", description="The same normalized (symbol, name) pair, unique on both sides."
+    )
+    SLUG = strawberry.enum_value(
+        "slug",
+        description="The name slug of one source's id equals the other source's id, unique on both sides, backed "
+        "by the symbol or the name.",
+    )
+    NAME_SYMBOL = strawberry.enum_value(
+        "name+symbol",
+        description="The same symbol and the same name once case, punctuation, spacing and suffixes such as "
+        "Token/Coin/Network are set aside; unique on both sides.",
+    )
+    MARKET = strawberry.enum_value(
+        "market",
+        description="After prices: the only candidate sharing a symbol, slug or name whose price and market cap "
+        "agreed within the identity tolerances at close observation times.",
+    )
+    AMBIGUOUS = strawberry.enum_value(
+        "ambiguous", description="Several candidates tied: never guessed, the coin stays its own."
+    )
+    SOURCE_ID = strawberry.enum_value("source-id", description="No match: an API source's coin founded its own coin.")
+    CSV_DECLARED = strawberry.enum_value(
+        "csv-declared", description="No match: a CSV file's coin founded its own coin."
+    )
+
+
+@strawberry.enum(description="How a payload field drifted from what its source sent before.")
+class DriftKind(Enum):
+    """``schema_drift.kind`` values (validation/drift.py)."""
+
+    _value_: str
+
+    ADDED = strawberry.enum_value("added", description="A field not seen before appeared.")
+    MISSING = strawberry.enum_value("missing", description="A field seen before is absent.")
+    TYPE_CHANGED = strawberry.enum_value("type_changed", description="A field's value changed type.")
 
 
 @strawberry.enum(description="Bucket width of a series: every observation, or an average per hour or day.")
 class SeriesInterval(Enum):
     """Series bucket widths (mirrors ``queries.prices.Interval``)."""
 
-    RAW = Interval.RAW.value
-    HOUR = Interval.HOUR.value
-    DAY = Interval.DAY.value
+    _value_: str
+
+    RAW = strawberry.enum_value(Interval.RAW.value, description="Every observation.")
+    HOUR = strawberry.enum_value(Interval.HOUR.value, description="The average of each UTC hour.")
+    DAY = strawberry.enum_value(Interval.DAY.value, description="The average of each UTC day.")
 
 
 def source_value(source: Source | None) -> str | None:

@@ -1,4 +1,9 @@
-"""The schema: per-domain Query types merged, with the abuse limits and error masking on."""
+"""The schema: per-domain Query types merged, with the abuse limits and error masking on.
+
+``schema`` (module level) is the same types without the limits, for tools:
+``strawberry export-schema graphql_api.gql.schema:schema`` prints the SDL checked in as ``schema.graphql``
+(``make schema`` rewrites it; a test fails when it is stale).
+"""
 
 from typing import Any
 
@@ -14,7 +19,6 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from graphql_api.gql.argument_bounds import ArgumentBoundsRule, VariableBounds
@@ -22,13 +26,19 @@ from graphql_api.gql.coin_queries import CoinQuery
 from graphql_api.gql.cost import QueryCostLimiter
 from graphql_api.gql.error_codes import MaskUnexpectedErrors, is_unexpected
 from graphql_api.gql.market_stats import MarketQuery
+from graphql_api.gql.node_query import NodeQuery
 from graphql_api.gql.runs import RunQuery
 from graphql_api.gql.scalars import SCALAR_MAP
 from graphql_api.gql.trigger import TriggerMutation
 from graphql_api.json_logging import log
 from models.settings import Settings
 
-Query = merge_types("Query", (CoinQuery, RunQuery, MarketQuery))
+
+@strawberry.type(description="Read-only queries: coins and prices, run history, market statistics, Relay nodes.")
+class Query(CoinQuery, RunQuery, MarketQuery, NodeQuery):
+    """The per-domain query types merged (strawberry ``merge_types`` does the same, without a description)."""
+
+
 MASKED_MESSAGE = "Unexpected error; quote the X-Request-ID response header when reporting it."
 
 
@@ -66,5 +76,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.api_introspection:
         extensions.append(DisableIntrospection)
-    config = StrawberryConfig(scalar_map=SCALAR_MAP)
-    return LoggedSchema(query=Query, mutation=TriggerMutation, extensions=extensions, config=config)
+    return LoggedSchema(query=Query, mutation=TriggerMutation, extensions=extensions, config=_CONFIG)
+
+
+_CONFIG = StrawberryConfig(scalar_map=SCALAR_MAP)
+# The types alone, no limits: what `strawberry export-schema` and schema.graphql show (the API serves build_schema's).
+schema = strawberry.Schema(query=Query, mutation=TriggerMutation, config=_CONFIG)

@@ -1,7 +1,8 @@
 """Coins: filtered keyset pages in several orders, look-ups by id, their source mappings.
 
 "Matched" (the ``matched`` filter): another source's id joined the coin by a cross-source rule
-(override, contract, symbol+name: ``models.coins.CROSS_SOURCE_METHODS``), or more than one source maps to it.
+(``models.coins.CROSS_SOURCE_METHODS``: override, contract, symbol+name, slug, name+symbol, market), or more
+than one source maps to it.
 """
 
 from collections import defaultdict

@@ -94,7 +94,9 @@ class CoinSource(Closed):
     source_coin_id: str
     symbol: str
     name: str
-    match_method: str = Field(description="override, contract, symbol+name, csv-declared, own, ...")
+    match_method: str = Field(
+        description="override, contract, symbol+name, slug, name+symbol, market, ambiguous, source-id, csv-declared"
+    )
     matched_at: Timestamp
 
 

@@ -50,7 +50,7 @@ def test_get_data_from_an_allowed_origin_can_read_the_body_and_request_id(
     response = cors_client.get("/data", params={"symbol": "ETH", "limit": 1}, headers={"Origin": APP_ORIGIN})
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == APP_ORIGIN
-    assert response.headers["access-control-expose-headers"] == "X-Request-ID"
+    assert response.headers["access-control-expose-headers"] == "X-Request-ID, ETag"
     assert [row["price_usd"] for row in response.json()["data"]] == [10.0]
     second = cors_client.get("/data", params={"limit": 1}, headers={"Origin": "https://dash.example.com"})
     assert second.headers["access-control-allow-origin"] == "https://dash.example.com"

@@ -26,12 +26,12 @@ COIN_FIELDS = """
 def test_coin_with_sources_latest_prices_and_spread(client: ApiClient, market: Market) -> None:
     coin = data(client, f'{{ coin(canonicalId: "bitcoin") {{ {COIN_FIELDS} }} }}')["coin"]
     assert coin["sources"] == [
-        {"source": "coingecko", "sourceCoinId": "bitcoin", "matchMethod": "override"},
-        {"source": "csv", "sourceCoinId": "btc", "matchMethod": "csv-declared"},
+        {"source": "COINGECKO", "sourceCoinId": "bitcoin", "matchMethod": "OVERRIDE"},
+        {"source": "CSV", "sourceCoinId": "btc", "matchMethod": "CSV_DECLARED"},
     ]
     # Both sources observed at 02:00: the tie goes to the later source name, consistently everywhere.
-    assert coin["latestPrice"] == {"source": "csv", "priceUsd": 120.0, "observedAt": "2024-01-01T02:00:00+00:00"}
-    assert coin["latestPrices"] == [{"source": "coingecko", "priceUsd": 119.0}, {"source": "csv", "priceUsd": 120.0}]
+    assert coin["latestPrice"] == {"source": "CSV", "priceUsd": 120.0, "observedAt": "2024-01-01T02:00:00+00:00"}
+    assert coin["latestPrices"] == [{"source": "COINGECKO", "priceUsd": 119.0}, {"source": "CSV", "priceUsd": 120.0}]
     assert coin["spread"] == {
         "sources": 2,
         "minUsd": 119.0,
@@ -116,14 +116,14 @@ def test_nested_prices_with_lineage_and_paging(client: ApiClient, market: Market
     assert last2["totalCount"] == 3
     # Primary-key order within a coin: source, then time.
     assert [(n["source"], n["priceUsd"]) for n in coin["all"]["nodes"]] == [
-        ("coingecko", 101.0),
-        ("coingecko", 111.0),
-        ("coingecko", 119.0),
-        ("csv", 100.0),
-        ("csv", 110.0),
-        ("csv", 120.0),
+        ("COINGECKO", 101.0),
+        ("COINGECKO", 111.0),
+        ("COINGECKO", 119.0),
+        ("CSV", 100.0),
+        ("CSV", 110.0),
+        ("CSV", 120.0),
     ]
-    assert coin["window"]["nodes"] == [{"source": "coingecko", "priceUsd": 111.0}, {"source": "csv", "priceUsd": 110.0}]
+    assert coin["window"]["nodes"] == [{"source": "COINGECKO", "priceUsd": 111.0}, {"source": "CSV", "priceUsd": 110.0}]
 
 
 def test_top_level_prices_for_several_coins(client: ApiClient, market: Market) -> None:
@@ -176,7 +176,7 @@ def test_market_stats_in_sql(client: ApiClient, market: Market) -> None:
     } }"""
     everything = data(client, query)["marketStats"]
     assert (everything["coinCount"], everything["totalMarketCapUsd"]) == (2, 128_000.0)
-    assert everything["topGainers"] == [{"symbol": "BTC", "change24hPct": 5.0, "priceUsd": 120.0, "source": "csv"}]
+    assert everything["topGainers"] == [{"symbol": "BTC", "change24hPct": 5.0, "priceUsd": 120.0, "source": "CSV"}]
     assert everything["topLosers"] == [{"symbol": "ETH", "change24hPct": -3.0}]
     gecko = data(client, query, source="COINGECKO")["marketStats"]
     assert (gecko["coinCount"], gecko["totalMarketCapUsd"], gecko["topLosers"]) == (1, 119_000.0, [])
@@ -185,8 +185,8 @@ def test_market_stats_in_sql(client: ApiClient, market: Market) -> None:
 
 def test_runs_compare_rejected_and_drift(client: ApiClient, market: Market) -> None:
     query = """query($csv: Int!, $gecko: Int!) {
-      runs { nodes { id source status error flowRunId prefectUrl read rejected checkpointAfter } totalCount }
-      failed: runs(status: FAILED) { nodes { id } }
+      runs { nodes { runId source status error flowRunId prefectUrl read rejected checkpointAfter } totalCount }
+      failed: runs(status: FAILED) { nodes { runId } }
       run(id: $csv) { inserted durationS stream }
       compareRuns(a: $csv, b: $gecko) { counts { counter a b delta } statusChanged a { status } b { status } }
       rejectedRecords(runId: $csv) { nodes { naturalKey payload reasons } totalCount }
@@ -195,12 +195,15 @@ def test_runs_compare_rejected_and_drift(client: ApiClient, market: Market) -> N
     }"""
     result = data(client, query, csv=market.csv_run, gecko=market.gecko_run)
     runs = result["runs"]["nodes"]
-    assert [(r["id"], r["status"]) for r in runs] == [(market.gecko_run, "failed"), (market.csv_run, "succeeded")]
+    assert [(r["runId"], r["source"], r["status"]) for r in runs] == [
+        (market.gecko_run, "COINGECKO", "FAILED"),
+        (market.csv_run, "CSV", "SUCCEEDED"),
+    ]
     assert runs[0]["error"] == "HTTP 429 after 5 attempts"
     assert runs[1]["prefectUrl"] == "http://prefect.local/runs/flow-run/11111111-2222-3333-4444-555555555555"
     assert (runs[1]["read"], runs[1]["rejected"], runs[1]["checkpointAfter"]) == (7, 1, {"row": 7})
     assert result["runs"]["totalCount"] == 2
-    assert result["failed"]["nodes"] == [{"id": market.gecko_run}]
+    assert result["failed"]["nodes"] == [{"runId": market.gecko_run}]
     assert result["run"]["inserted"] == 6 and result["run"]["stream"] == "sample.csv"
     counts = {c["counter"]: (c["a"], c["b"], c["delta"]) for c in result["compareRuns"]["counts"]}
     assert counts["read"] == (7, 3, -4) and counts["inserted"] == (6, 3, -3)
@@ -212,7 +215,7 @@ def test_runs_compare_rejected_and_drift(client: ApiClient, market: Market) -> N
         "totalCount": 1,
     }
     assert result["schemaDrift"]["nodes"] == [
-        {"field": "extra", "kind": "added", "exampleValue": "x", "runId": market.csv_run}
+        {"field": "extra", "kind": "ADDED", "exampleValue": "x", "runId": market.csv_run}
     ]
     assert result["noDrift"]["nodes"] == []
 

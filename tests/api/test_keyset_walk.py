@@ -48,4 +48,4 @@ def test_graphql_walk_while_rows_arrive(client: ApiClient, market: Market, engin
             break
         after = page["pageInfo"]["endCursor"]
     assert len(seen) == len(set(seen)) == ORIGINAL + 1
-    assert ("BTC", "csv", "2024-01-01T03:00:00+00:00") in seen
+    assert ("BTC", "CSV", "2024-01-01T03:00:00+00:00") in seen

@@ -75,5 +75,5 @@ def test_statement_count_is_constant_in_page_size(
     assert c042["prices"]["pageInfo"] == {"hasPreviousPage": True}
     assert c042["latestPrice"] == {"priceUsd": 66.0}
     assert c042["series"]["priceUsd"] == [float(42 + h) for h in range(25)]
-    assert c042["sources"] == [{"source": "csv", "matchMethod": "csv-declared"}]
+    assert c042["sources"] == [{"source": "CSV", "matchMethod": "CSV_DECLARED"}]
     assert c042["spread"] is None

@@ -80,9 +80,9 @@ def test_a_run_that_loads_nothing_still_shows_in_a_cached_runs_query(
     assert gql(client, query)["data"]["runs"]["nodes"] == before  # a cache hit
     run_id = start_run(engine, "coinpaprika", "tickers", None, None)
     running = gql(client, query)["data"]["runs"]["nodes"]
-    assert running[0] == {"source": "coinpaprika", "stream": "tickers", "status": "running"}
+    assert running[0] == {"source": "COINPAPRIKA", "stream": "tickers", "status": "RUNNING"}
     finish_run(engine, run_id, "succeeded")  # nothing loaded: no price changed
     assert gql(client, query)["data"]["runs"]["nodes"] == [
-        {"source": "coinpaprika", "stream": "tickers", "status": "succeeded"},
+        {"source": "COINPAPRIKA", "stream": "tickers", "status": "SUCCEEDED"},
         *before,
     ]

@@ -20,7 +20,7 @@ from tests.api.conftest import ApiClient
 
 TOKEN = "s3cret-trigger-token"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
-MUTATION = """mutation Trigger($source: String!, $streams: [String!]) {
+MUTATION = """mutation Trigger($source: Source!, $streams: [String!]) {
   triggerRun(source: $source, streams: $streams) { source flowRuns { flowRunId deployment stream } }
 }"""
 
@@ -118,7 +118,7 @@ def test_prefect_unreachable_is_503_with_a_message(client: ApiClient) -> None:
 
 
 def test_trigger_run_mutation_creates_a_run_each_time_it_is_asked(client: ApiClient) -> None:
-    body = {"query": MUTATION, "variables": {"source": "csv"}}
+    body = {"query": MUTATION, "variables": {"source": "CSV"}}
     ids = []
     for _ in range(2):  # the same document twice: two runs, never a cached answer
         response = client.post("/graphql", json=body, headers=BEARER)
@@ -131,7 +131,7 @@ def test_trigger_run_mutation_creates_a_run_each_time_it_is_asked(client: ApiCli
 
 
 def test_trigger_run_mutation_without_the_token_is_401(client: ApiClient) -> None:
-    response = client.post("/graphql", json={"query": MUTATION, "variables": {"source": "csv"}})
+    response = client.post("/graphql", json={"query": MUTATION, "variables": {"source": "CSV"}})
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
     [error] = response.json()["errors"]
