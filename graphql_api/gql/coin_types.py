@@ -282,9 +282,18 @@ class Coin(Node):
         interval: Annotated[
             SeriesInterval, strawberry.argument(description="Bucket width (RAW: every observation).")
         ] = SeriesInterval.RAW,
+        last: Annotated[
+            int | None,
+            strawberry.argument(
+                description=f"Only the newest N points (1..{SERIES_MAX_POINTS}) of the window, still oldest "
+                "first: a sparkline of the last 30 days whatever the date of the newest price."
+            ),
+        ] = None,
     ) -> Series:
         """Series points (batched across the coins of the page)."""
-        request = SeriesRequest(source=source.value, start=from_, end=to, interval=Interval(interval.value))
+        if last is not None and not 1 <= last <= SERIES_MAX_POINTS:
+            raise BadInputError("last", f"must be between 1 and {SERIES_MAX_POINTS}")
+        request = SeriesRequest(source=source.value, start=from_, end=to, interval=Interval(interval.value), last=last)
         columns: SeriesColumns = await info.context.loaders.series.load((self.row_id, request))
         if len(columns.timestamps) > SERIES_MAX_POINTS:
             raise BadInputError(

@@ -1,11 +1,12 @@
 """What a ``series`` field costs: the points it can return, in row units.
 
 A series returns at most ``SERIES_MAX_POINTS`` points (more is refused), so that is its cost unless
-its arguments bound it lower: an ``HOUR`` or ``DAY`` series over a ``from``..``to`` window returns at
-most one point per bucket (window ÷ bucket + 1). A ``RAW`` series has no such bound (a source may
-store a point every second), so it always costs the cap. A point is one number per measure in a
-columnar array, ~47 bytes of JSON against ~150 for a price row: ``POINTS_PER_ROW`` points cost one
-row of the cost limit. Arguments whose values are not literal or variables cost the cap.
+its arguments bound it lower: ``last: N`` returns at most N points, and an ``HOUR`` or ``DAY``
+series over a ``from``..``to`` window at most one point per bucket (window ÷ bucket + 1). Without
+``last``, a ``RAW`` series has no such bound (a source may store a point every second), so it costs
+the cap. A point is one number per measure in a columnar array, ~47 bytes of JSON against ~150 for a
+price row: ``POINTS_PER_ROW`` points cost one row of the cost limit. Arguments whose values are not
+literal or variables cost the cap.
 """
 
 import math
@@ -26,16 +27,18 @@ def series_cost(field: FieldNode, variables: dict[str, Any]) -> int:
 
 
 def series_max_points(field: FieldNode, variables: dict[str, Any]) -> int:
-    """The most points ``field`` can return, from its interval and from/to window."""
+    """The most points ``field`` can return, from its ``last``, interval and from/to window."""
     arguments = {
         argument.name.value: value_from_ast_untyped(argument.value, variables) for argument in field.arguments or ()
     }
+    last = arguments.get("last")
+    bound = last if isinstance(last, int) and 1 <= last <= SERIES_MAX_POINTS else SERIES_MAX_POINTS
     bucket = BUCKET_SECONDS.get(str(arguments.get("interval", "RAW")))
     start, end = _instant(arguments.get("from")), _instant(arguments.get("to"))
     if bucket is None or start is None or end is None:
-        return SERIES_MAX_POINTS
+        return bound
     window = max(0.0, (end - start).total_seconds())
-    return min(SERIES_MAX_POINTS, math.floor(window / bucket) + 1)
+    return min(bound, math.floor(window / bucket) + 1)
 
 
 def _instant(value: object) -> datetime | None:

@@ -38,6 +38,7 @@ class SeriesRequest:
     start: datetime | None
     end: datetime | None
     interval: Interval
+    last: int | None = None  # only the newest ``last`` points (still returned oldest first)
 
 
 @dataclass
@@ -85,10 +86,13 @@ def _capped_points(dialect: str, coin_ids: Sequence[int], request: SeriesRequest
             .group_by(prices.c.coin_id, bucket)
         )
     points = point.subquery("points")
+    newest_first = request.last is not None
+    order = points.c.ts.desc() if newest_first else points.c.ts
     numbered = select(
-        points, func.row_number().over(partition_by=points.c.coin_id, order_by=points.c.ts).label("rn")
+        points, func.row_number().over(partition_by=points.c.coin_id, order_by=order).label("rn")
     ).subquery("numbered")
-    return select(numbered).where(numbered.c.rn <= SERIES_MAX_POINTS + 1).subquery("capped")
+    keep = request.last if request.last is not None else SERIES_MAX_POINTS + 1
+    return select(numbered).where(numbered.c.rn <= keep).subquery("capped")
 
 
 def _aggregated_columns(conn: Connection, capped: Subquery) -> dict[int, SeriesColumns]:
@@ -110,7 +114,7 @@ def _aggregated_columns(conn: Connection, capped: Subquery) -> dict[int, SeriesC
 
 def _folded_columns(conn: Connection, capped: Subquery) -> dict[int, SeriesColumns]:
     found: dict[int, SeriesColumns] = {}
-    for row in conn.execute(select(capped).order_by(capped.c.coin_id, capped.c.rn)):
+    for row in conn.execute(select(capped).order_by(capped.c.coin_id, capped.c.ts)):
         columns = found.get(row.coin_id)
         if columns is None:
             columns = found[row.coin_id] = SeriesColumns()

@@ -168,6 +168,25 @@ def test_series_is_columnar(client: ApiClient, market: Market) -> None:
     assert eth["later"] == {"timestamps": [1704074400], "priceUsd": [8.0]}
 
 
+def test_series_last_keeps_the_newest_points_and_bounds_the_cost(client: ApiClient, market: Market) -> None:
+    query = """{ coins(first: 490, filter: {source: CSV}, orderBy: {field: SYMBOL}) { nodes {
+        symbol
+        tail: series(source: CSV, last: 2) { points timestamps priceUsd }
+        one: series(source: CSV, interval: HOUR, last: 1) { timestamps priceUsd }
+    } } }"""  # 490 coins x (2 + 1) points: far under the cost limit, unlike 490 unbounded series
+    btc, eth = data(client, query)["coins"]["nodes"]
+    assert btc["tail"] == {"points": 2, "timestamps": [1704070800, 1704074400], "priceUsd": [110.0, 120.0]}
+    assert btc["one"] == {"timestamps": [1704074400], "priceUsd": [120.0]}
+    assert eth["one"]["priceUsd"] == [8.0]
+    unbounded = client.post("/graphql", json={"query": query.replace(", last: 2", "").replace(", last: 1", "")})
+    assert unbounded.json()["errors"][0]["extensions"]["code"] == "COST_LIMIT"
+    refused = client.post(
+        "/graphql", json={"query": '{ coin(canonicalId: "bitcoin") { series(source: CSV, last: 0) { points } } }'}
+    )
+    error = refused.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and "last" in error["message"]
+
+
 def test_market_stats_in_sql(client: ApiClient, market: Market) -> None:
     query = """query($source: Source) { marketStats(source: $source) {
         coinCount totalMarketCapUsd

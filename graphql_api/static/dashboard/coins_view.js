@@ -9,11 +9,11 @@ import { sparkline } from "./sparkline.js";
 const COINS = 50;
 const RUNS = 100;
 const SPARK_DAYS = 30;
-// One aliased `series` per source (enum literals: valid before and after any String→enum change of outputs),
-// daily averages of the whole history: the sparkline draws the SPARK_DAYS before each series' newest point, so
-// a source whose data stopped (or replayed demo data of another year) still shows its last trend.
+// One aliased `series` per source (enum literals), the newest SPARK_DAYS daily averages (`last`): the sparkline
+// draws the SPARK_DAYS before each series' newest point, so a source whose data stopped (or replayed demo data
+// of another year) still shows its last trend, and the query's cost stays bounded (50 coins × 3 × 30 points).
 const SERIES = SOURCES.map(
-  (s) => `${s}: series(source: ${s.toUpperCase()}, interval: DAY) { timestamps priceUsd }`,
+  (s) => `${s}: series(source: ${s.toUpperCase()}, interval: DAY, last: ${SPARK_DAYS}) { timestamps priceUsd }`,
 ).join("\n      ");
 
 export const HOME_QUERY = `query Dashboard {
