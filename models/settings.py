@@ -190,6 +190,14 @@ class Settings(BaseSettings):
         "(https://app.example.com,http://localhost:5173; * for any); none by default",
     )
 
+    # run-exclusion: one run per stream at a time (models/stream_lock.py)
+    stream_lock_wait_s: float = Field(
+        default=0.0,
+        ge=0,
+        le=3_600,
+        description="How long a run waits for another run of its stream to finish before it is recorded as skipped",
+    )
+
     @field_validator("api_cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

@@ -38,6 +38,7 @@ class RunStatus(Enum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CRASHED = "crashed"  # its process died mid-run; closed by the next run (flows/stale_runs.py)
+    SKIPPED = "skipped"  # another run held its stream; it did nothing (flows/stream_claim.py)
 
 
 @strawberry.type(description="One ETL run of one source stream.")
