@@ -85,3 +85,7 @@ test-tools:  ## install the Debian packages the tests drive (chromium, promtool)
 
 clean:  ## remove the embedded database and caches
 	rm -rf data/coinflow.db data/coinflow.db-* .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: reliability
+reliability: install  ## break it on purpose: crash (--runs, 50), database faults, hostile input; one line of figures per part
+	PREFECT_HOME=$${PREFECT_HOME:-$$(mktemp -d)} $(UV) run python -m reliability.run $(if $(RUNS),--runs $(RUNS))

@@ -1,0 +1,67 @@
+"""``python -m reliability.run [--runs N] [--seed S] [--parts crash,db,...]``: one line of figures per part.
+
+Parts, in order of value: ``crash`` (SIGKILL at seeded random points, both backends), ``db``
+(database faults), ``hostile`` (``reliability.hostile_input.main`` when that module exists). Exit
+status 0 when every part held, 1 otherwise.
+"""
+
+import argparse
+import importlib.util
+import random
+import sys
+import time
+
+from reliability.crash import crash_trials
+from reliability.db_faults import db_faults
+from reliability.stack import BACKENDS, database, prefect_server, workdir
+
+PARTS = ("crash", "db", "hostile")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen parts; print one line each (``part: figures``); 0 when all held."""
+    parser = argparse.ArgumentParser(prog="python -m reliability.run", description=__doc__)
+    parser.add_argument("--runs", type=int, default=50, help="crash trials per backend (default 50)")
+    parser.add_argument("--seed", type=int, default=13, help="seed of the kill instants")
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}")
+    parser.add_argument("--backends", default=",".join(BACKENDS), help="sqlite, postgresql or both")
+    args = parser.parse_args(argv)
+    parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    if unknown := sorted(set(parts) - set(PARTS)) + sorted(set(backends) - set(BACKENDS)):
+        parser.error(f"unknown part or backend: {', '.join(unknown)}")
+    held = True
+    if "hostile" in parts:
+        held &= _hostile()
+    needs_stack = [p for p in parts if p != "hostile"]
+    if needs_stack:
+        with workdir() as folder, prefect_server() as prefect_url:
+            for backend in backends:
+                with database(backend, folder) as db:
+                    if "crash" in parts:
+                        began = time.monotonic()
+                        figures = crash_trials(db, prefect_url, args.runs, random.Random(args.seed))
+                        _say(f"crash {figures.line()} [{time.monotonic() - began:.0f} s]")
+                        held &= not figures.problems
+                    if "db" in parts:
+                        faults = db_faults(db, prefect_url, folder)
+                        _say(f"database faults {faults.line()}")
+                        held &= not faults.problems
+    return 0 if held else 1
+
+
+def _hostile() -> bool:
+    """Hostile input, owned by another module (imported only if present): its own one line."""
+    if importlib.util.find_spec("reliability.hostile_input") is None:
+        _say("hostile input: not run (reliability/hostile_input.py is not in this checkout)")
+        return True
+    module = importlib.import_module("reliability.hostile_input")
+    return int(module.main([])) == 0
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
