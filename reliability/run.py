@@ -1,7 +1,8 @@
 """``python -m reliability.run [--runs N] [--seed S] [--parts crash,db,...]``: one line of figures per part.
 
 Parts, in order of value: ``crash`` (SIGKILL at seeded random points, both backends), ``db``
-(database faults), ``hostile`` (``reliability.hostile_input.main`` when that module exists). Exit
+(database faults), ``secrets`` (a key-echoing, redirecting upstream; every place searched),
+``hostile`` (``reliability.hostile_input.main`` when that module exists). Exit
 status 0 when every part held, 1 otherwise.
 """
 
@@ -13,9 +14,10 @@ import time
 
 from reliability.crash import crash_trials
 from reliability.db_faults import db_faults
+from reliability.secrets_leak import secrets_part
 from reliability.stack import BACKENDS, database, prefect_server, workdir
 
-PARTS = ("crash", "db", "hostile")
+PARTS = ("crash", "db", "secrets", "hostile")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         held &= _hostile()
     needs_stack = [p for p in parts if p != "hostile"]
     if needs_stack:
-        with workdir() as folder, prefect_server() as prefect_url:
+        with workdir() as folder, prefect_server() as (prefect_url, prefect_db):
             for backend in backends:
                 with database(backend, folder) as db:
                     if "crash" in parts:
@@ -47,6 +49,12 @@ def main(argv: list[str] | None = None) -> int:
                         faults = db_faults(db, prefect_url, folder)
                         _say(f"database faults {faults.line()}")
                         held &= not faults.problems
+                    if "secrets" in parts:
+                        found = secrets_part(db, prefect_url, prefect_db, folder)
+                        _say(f"secrets {backend}: {found.line()}")
+                        held &= (
+                            not found.hits and not found.leaked_to_other_origin and found.keyed_upstream_requests > 0
+                        )
     return 0 if held else 1
 
 

@@ -67,13 +67,19 @@ def database(backend: str, folder: Path) -> Iterator[Database]:
 
 
 @contextmanager
-def prefect_server() -> Iterator[str]:
-    """One Prefect server for every CLI process of the harness; yields its API URL."""
-    from prefect.settings import PREFECT_API_URL
+def prefect_server() -> Iterator[tuple[str, Path | None]]:
+    """One Prefect server for every CLI process of the harness; yields its API URL and its SQLite file."""
+    from prefect.settings import PREFECT_API_DATABASE_CONNECTION_URL, PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=600):
-        yield str(PREFECT_API_URL.value())
+        database_url = make_url(str(PREFECT_API_DATABASE_CONNECTION_URL.value()))
+        path = (
+            Path(database_url.database)
+            if database_url.get_backend_name() == "sqlite" and database_url.database
+            else None
+        )
+        yield str(PREFECT_API_URL.value()), path
 
 
 @contextmanager
