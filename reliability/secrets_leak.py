@@ -145,16 +145,17 @@ def _sqlite_texts(path: Path) -> list[str]:
 
 
 def _api_texts(db: Database) -> list[str]:
-    from fastapi.testclient import TestClient
-
     from graphql_api.app import create_app
     from models.settings import Settings
+    from tests.api.conftest import ApiClient
 
     with db.engine.connect() as conn:
         run_ids = list(conn.execute(text("SELECT id FROM etl_runs")).scalars())
-    with TestClient(create_app(Settings(database_url=db.url))) as client:
-        answers = [client.get("/runs?limit=500").text]
-        answers += [client.get(f"/runs/{run_id}").text for run_id in run_ids]
-        query = "{ runs(first: 500) { nodes { id status error stream } } }"
-        answers.append(client.post("/graphql", json={"query": query}).text)
+    app = create_app(Settings(database_url=db.url))
+    client = ApiClient(app)
+    answers = [client.get("/runs?limit=500").text]
+    answers += [client.get(f"/runs/{run_id}").text for run_id in run_ids]
+    query = "{ runs(first: 500) { nodes { id status error stream } } }"
+    answers.append(client.post("/graphql", json={"query": query}).text)
+    app.state.engine.dispose()
     return answers
