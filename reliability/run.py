@@ -2,6 +2,7 @@
 
 Parts, in order of value: ``crash`` (SIGKILL at seeded random points, both backends), ``db``
 (database faults), ``secrets`` (a key-echoing, redirecting upstream; every place searched),
+``sources`` (every replay-server fault scenario, on the first backend only),
 ``hostile`` (``reliability.hostile_input.main`` when that module exists). Exit
 status 0 when every part held, 1 otherwise.
 """
@@ -11,13 +12,16 @@ import importlib.util
 import random
 import sys
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 from reliability.crash import crash_trials
 from reliability.db_faults import db_faults
 from reliability.secrets_leak import secrets_part
-from reliability.stack import BACKENDS, database, prefect_server, workdir
+from reliability.source_faults import source_faults
+from reliability.stack import BACKENDS, Database, database, prefect_server, workdir
 
-PARTS = ("crash", "db", "secrets", "hostile")
+PARTS = ("crash", "db", "secrets", "sources", "hostile")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,30 +36,49 @@ def main(argv: list[str] | None = None) -> int:
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     if unknown := sorted(set(parts) - set(PARTS)) + sorted(set(backends) - set(BACKENDS)):
         parser.error(f"unknown part or backend: {', '.join(unknown)}")
-    held = True
-    if "hostile" in parts:
-        held &= _hostile()
-    needs_stack = [p for p in parts if p != "hostile"]
-    if needs_stack:
+    held = _hostile() if "hostile" in parts else True
+    if any(p != "hostile" for p in parts):
         with workdir() as folder, prefect_server() as (prefect_url, prefect_db):
             for backend in backends:
                 with database(backend, folder) as db:
-                    if "crash" in parts:
-                        began = time.monotonic()
-                        figures = crash_trials(db, prefect_url, args.runs, random.Random(args.seed))
-                        _say(f"crash {figures.line()} [{time.monotonic() - began:.0f} s]")
-                        held &= not figures.problems
-                    if "db" in parts:
-                        faults = db_faults(db, prefect_url, folder)
-                        _say(f"database faults {faults.line()}")
-                        held &= not faults.problems
-                    if "secrets" in parts:
-                        found = secrets_part(db, prefect_url, prefect_db, folder)
-                        _say(f"secrets {backend}: {found.line()}")
-                        held &= (
-                            not found.hits and not found.leaked_to_other_origin and found.keyed_upstream_requests > 0
-                        )
+                    stack = Stack(db, prefect_url, prefect_db, folder)
+                    held &= _backend_parts(stack, parts, args, first=backend == backends[0])
     return 0 if held else 1
+
+
+@dataclass
+class Stack:
+    """What a part runs against: one database, the Prefect server (and its SQLite file), a scratch folder."""
+
+    db: Database
+    prefect_url: str
+    prefect_db: Path | None
+    folder: Path
+
+
+def _backend_parts(stack: Stack, parts: list[str], args: argparse.Namespace, first: bool) -> bool:
+    """The chosen parts on one backend, one line each; whether all held."""
+    held = True
+    backend = stack.db.backend
+    if "crash" in parts:
+        began = time.monotonic()
+        figures = crash_trials(stack.db, stack.prefect_url, args.runs, random.Random(args.seed))
+        _say(f"crash {figures.line()} [{time.monotonic() - began:.0f} s]")
+        held &= not figures.problems
+    if "db" in parts:
+        faults = db_faults(stack.db, stack.prefect_url, stack.folder)
+        _say(f"database faults {faults.line()}")
+        held &= not faults.problems
+    if "secrets" in parts:
+        found = secrets_part(stack.db, stack.prefect_url, stack.prefect_db, stack.folder)
+        _say(f"secrets {backend}: {found.line()}")
+        held &= not found.hits and not found.leaked_to_other_origin and found.keyed_upstream_requests > 0
+    if "sources" in parts and first:  # the source side does not depend on the backend
+        scenarios = source_faults(stack.db, stack.prefect_url, stack.folder)
+        _say(f"source faults ({backend}): " + "; ".join(s.phrase() for s in scenarios))
+        held &= not any(s.traceback or "running" in s.runs for s in scenarios)
+        held &= all(s.waits_honoured == s.waits_asked for s in scenarios)
+    return held
 
 
 def _hostile() -> bool:
