@@ -2,7 +2,8 @@
 
 Parts, in order of value: ``crash`` (SIGKILL at seeded random points, both backends), ``db``
 (database faults), ``secrets`` (a key-echoing, redirecting upstream; every place searched),
-``sources`` (every replay-server fault scenario, on the first backend only),
+``sources`` (every replay-server fault scenario, on the first backend only), ``load`` (32
+connections on GraphQL and /data while an ingest writes, ``--load-s`` seconds),
 ``hostile`` (``reliability.hostile_input.main`` when that module exists). Exit
 status 0 when every part held, 1 otherwise.
 """
@@ -17,11 +18,12 @@ from pathlib import Path
 
 from reliability.crash import crash_trials
 from reliability.db_faults import db_faults
+from reliability.load import load_part
 from reliability.secrets_leak import secrets_part
 from reliability.source_faults import source_faults
 from reliability.stack import BACKENDS, Database, database, prefect_server, workdir
 
-PARTS = ("crash", "db", "secrets", "sources", "hostile")
+PARTS = ("crash", "db", "secrets", "sources", "load", "hostile")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=50, help="crash trials per backend (default 50)")
     parser.add_argument("--seed", type=int, default=13, help="seed of the kill instants")
     parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}")
+    parser.add_argument("--load-s", type=float, default=60.0, help="seconds of load (default 60)")
     parser.add_argument("--backends", default=",".join(BACKENDS), help="sqlite, postgresql or both")
     args = parser.parse_args(argv)
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
@@ -78,6 +81,10 @@ def _backend_parts(stack: Stack, parts: list[str], args: argparse.Namespace, fir
         _say(f"source faults ({backend}): " + "; ".join(s.phrase() for s in scenarios))
         held &= not any(s.traceback or "running" in s.runs for s in scenarios)
         held &= all(s.waits_honoured == s.waits_asked for s in scenarios)
+    if "load" in parts:
+        load = load_part(stack.db, stack.prefect_url, stack.folder, args.load_s)
+        _say(f"load with writes {backend}: 32 connections {args.load_s:.0f} s: {load.line()}")
+        held &= load.errors == 0 and load.ingest_exit == 0
     return held
 
 
