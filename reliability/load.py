@@ -60,7 +60,8 @@ def load_part(db: Database, prefect_url: str, folder: Path, seconds: float, conn
 
 
 async def _hammer(base: str, seconds: float, connections: int, figures: LoadFigures) -> None:
-    deadline = time.monotonic() + seconds
+    opened = time.monotonic()
+    deadline = opened + seconds
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
 
@@ -83,7 +84,7 @@ async def _hammer(base: str, seconds: float, connections: int, figures: LoadFigu
                 figures.latencies_ms.append((time.monotonic() - began) * 1000)
                 if problem:
                     figures.errors += 1
-                    figures.error_samples.append(problem)
+                    figures.error_samples.append(f"sent at +{began - opened:.1f} s: {problem}")
 
         await asyncio.gather(*(worker(n) for n in range(connections)))
 
