@@ -95,3 +95,6 @@ clean:  ## remove the embedded database and caches
 
 schema: install  ## rewrite schema.graphql, the GraphQL SDL (a test fails when it is stale)
 	$(UV) run strawberry export-schema graphql_api.gql.schema:schema --output schema.graphql
+.PHONY: reliability
+reliability: install  ## break it on purpose: crash (--runs, 50), database faults, hostile input; one line of figures per part
+	PREFECT_HOME=$${PREFECT_HOME:-$$(mktemp -d)} $(UV) run python -m reliability.run $(if $(RUNS),--runs $(RUNS))

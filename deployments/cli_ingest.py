@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from flows.run_summary import RunSummary
 
 COUNT_COLUMNS = ("read", "landed", "valid", "rejected", "inserted", "updated", "unchanged")
+EXIT_SKIPPED = 75  # EX_TEMPFAIL (sysexits.h): a run was skipped, another held its stream; try again later
 _API_SOURCES = ("coingecko", "coinpaprika")
 _UNREACHABLE = ("connection failed", "timed out")
 _PIPED_WIDTH = 1_000  # wide enough for any number of runs; a table is only as wide as its columns
@@ -93,7 +94,8 @@ def ingest(
 
     Exit codes: 0 all runs succeeded, 1 a run failed (or Prefect could not start), 2 bad input
     (missing or non-CSV file, unknown layout, undeterminable coin or day/month order, a file
-    refused whole, a bad COINFLOW_* setting, an unreachable database).
+    refused whole, a bad COINFLOW_* setting, an unreachable database), 75 nothing failed but a run
+    was skipped because another run held its stream (try again later; COINFLOW_STREAM_LOCK_WAIT_S).
     """
     settings = settings_or_exit()
     database_or_exit(settings)
@@ -105,15 +107,20 @@ def ingest(
         sys.stdout.write(json.dumps({"runs": [s.as_json() for s in summaries], "errors": errors}) + "\n")
     else:
         _print_table(summaries)
-    failed = [s for s in summaries if s.status != "succeeded"]
+    failed = [s for s in summaries if s.status not in ("succeeded", "skipped")]
+    skipped = [s for s in summaries if s.status == "skipped"]
     for summary in failed:
         err.print(f"error: {summary.source}: {summary.error}{_hint(settings, summary, offline)}", markup=False)
+    for summary in skipped:  # another run held the stream: nothing written (flows/stream_claim.py)
+        err.print(f"skipped: run {summary.run_id}: {summary.error}", markup=False)
     for error in errors:  # a source run that ended before its run row existed: no column in the table
         err.print(f"error: {error}", markup=False)
     if errors:
         raise typer.Exit(1)
     if failed:
         raise typer.Exit(2 if all(s.input_error for s in failed) else 1)
+    if skipped:
+        raise typer.Exit(EXIT_SKIPPED)
 
 
 def _run_flow(

@@ -13,9 +13,10 @@ from sqlalchemy import Engine
 from flows.failure_injection import after_commit
 from flows.identity_market import rematch_by_market
 from flows.run_summary import RunSummary, summarize
+from flows.stream_claim import claim_streams
 from models.checkpoints import read_checkpoint
 from models.run_log import finish_run, start_run
-from models.settings import Settings
+from models.settings import Settings, get_settings
 
 
 class CommitCounter:
@@ -36,10 +37,15 @@ def run_source(
 ) -> RunSummary:
     """Open a run of ``source``'s ``streams``, call ``body(run_id)``, close the run as succeeded or failed.
 
-    The run row's ``stream`` names the streams that ran, comma-separated (e.g. ``markets``).
+    The run row's ``stream`` names the streams that ran, comma-separated (e.g. ``markets``). The
+    streams are locked first (``flows.stream_claim``): when another run holds one, nothing runs and
+    the summary is of a ``skipped`` row.
     """
+    claim = claim_streams(engine, source, list(streams), flow_run_id, get_settings().stream_lock_wait_s)
+    if isinstance(claim, RunSummary):  # another run holds one of the streams: recorded as skipped
+        return claim
     before = {stream: read_checkpoint(engine, source, stream) for stream in streams}
-    run_id = start_run(engine, source, ",".join(streams), flow_run_id, before)
+    run_id = start_run(engine, source, ",".join(streams), flow_run_id, before, claim)
     try:
         body(run_id)
         rematch_by_market(engine, source)  # identity's second pass, now that this run's prices are in

@@ -23,6 +23,7 @@ from flows.sources.csv_formats import LayoutError, resolve_mapping
 from flows.sources.csv_period import unfinished
 from flows.sources.csv_rows import ReadPlan, type_rows
 from flows.sources.csv_values import Failure
+from flows.stream_claim import claim_streams
 from models.checkpoints import read_checkpoint
 from models.landing import land_raw
 from models.load import Batch, LoadResult, load_batch
@@ -187,8 +188,11 @@ def ingest_csv(
     """
     options = options or CsvOptions()
     stream = str(path.resolve())
+    claim = claim_streams(engine, SOURCE, [stream], flow_run_id, settings.stream_lock_wait_s)
+    if isinstance(claim, RunSummary):  # another run holds this file's stream: recorded as skipped
+        return claim
     before = read_checkpoint(engine, SOURCE, stream)
-    run_id = start_run(engine, SOURCE, stream, flow_run_id, before)
+    run_id = start_run(engine, SOURCE, stream, flow_run_id, before, claim)
     try:
         csv_file = open_csv(Path(stream))
         mapping = resolve_mapping(csv_file.header, options.format, options.mapping)

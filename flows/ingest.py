@@ -16,6 +16,7 @@ from models.settings import get_settings
 
 API_SOURCES = ("coingecko", "coinpaprika")
 SOURCES = ("csv", *API_SOURCES, "all")
+_NOT_FAILED = ("succeeded", "skipped")  # skipped: another run held the stream (flows.stream_claim)
 
 
 class IngestFailedError(Exception):
@@ -94,7 +95,7 @@ def settle(outcomes: list[RunSummary | BaseException]) -> list[RunSummary] | Sta
     failed runs whose result is an :class:`IngestFailedError` still holding every summary."""
     summaries = [outcome for outcome in outcomes if isinstance(outcome, RunSummary)]
     errors = [str(outcome) for outcome in outcomes if isinstance(outcome, BaseException)]
-    failed = [f"{s.source} run {s.run_id} failed: {s.error}" for s in summaries if s.status != "succeeded"]
+    failed = [f"{s.source} run {s.run_id} failed: {s.error}" for s in summaries if s.status not in _NOT_FAILED]
     if failed or errors:
         message = f"{len(failed) + len(errors)} of {len(outcomes)} source runs failed: " + "; ".join(failed + errors)
         get_run_logger().warning(message)

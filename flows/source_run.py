@@ -13,7 +13,7 @@ from pathlib import Path
 
 from prefect import State, flow, get_run_logger, tags
 from prefect.runtime import flow_run
-from prefect.states import Failed
+from prefect.states import Completed, Failed
 
 from flows.artifacts import publish_run_artifacts
 from flows.coingecko_ingest import STREAMS as COINGECKO_STREAMS
@@ -70,7 +70,9 @@ def ingest_source(
         streams: the API streams to run (None: every stream of the source).
 
     Returns:
-        The run's summary; a Failed state (holding a :class:`SourceRunFailedError`) when it failed.
+        The run's summary; a Failed state (holding a :class:`SourceRunFailedError`) when it failed;
+        a Completed state named ``Skipped`` holding the summary when another run held the stream
+        (``flows.stream_claim``).
     """
     settings = get_settings()
     engine = make_engine(settings.database_url)
@@ -91,6 +93,9 @@ def ingest_source(
         source, summary.status, summary.read, summary.landed, summary.valid,
         summary.rejected, summary.inserted, summary.updated, summary.unchanged,
     )  # fmt: skip
+    if summary.status == "skipped":  # another run holds the stream: not a failure of the data
+        get_run_logger().warning("%s run %d skipped: %s", source, summary.run_id, summary.error)
+        return Completed(message=f"skipped: {summary.error}", name="Skipped", data=summary)
     if summary.status != "succeeded":
         return Failed(
             message=f"{source} run {summary.run_id} failed: {summary.error}", data=SourceRunFailedError(summary)

@@ -62,7 +62,9 @@ def _stored_data_metrics(statuses: list[SourceStatus]) -> Iterator[Metric]:
 
 def _run_outcome_metrics(outcomes: RunOutcomes) -> Iterator[Metric]:
     runs = CounterMetricFamily(
-        "coinflow_etl_runs", "Runs by outcome (running, succeeded, failed)", labels=["source", "status"]
+        "coinflow_etl_runs",
+        "Runs by outcome (running, succeeded, failed, crashed, skipped)",
+        labels=["source", "status"],
     )
     for (source, status), count in sorted(outcomes.runs_by_status.items()):
         runs.add_metric([source, status], count)

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
 from models.checkpoints import write_checkpoint
-from models.raw import RejectedRecord
+from models.quarantine import insert_rejected
 from models.run_log import add_counts, bump_data_version
 from models.staging import drop_stage, stage_frame
 
@@ -49,8 +49,7 @@ class LoadResult:
 def load_batch(engine: Engine, batch: Batch) -> LoadResult:
     """Commit ``batch`` atomically and return how many prices were inserted, updated or unchanged."""
     with engine.begin() as conn:
-        if batch.rejected:
-            conn.execute(insert(RejectedRecord), batch.rejected)
+        insert_rejected(conn, batch.rejected)  # idempotent per (source, record, reasons)
         inserted, updated = upsert_prices(conn, batch.prices) if len(batch.prices) else (0, 0)
         result = LoadResult(inserted, updated, len(batch.prices) - inserted - updated)
         if inserted or updated:

@@ -29,7 +29,10 @@ class RejectedRecord(SQLModel, table=True):
     """A row that failed validation, with every failing check; never silently dropped."""
 
     __tablename__ = "rejected_records"
-    __table_args__ = (Index("ix_rejected_records_run_id_id", "run_id", "id"),)
+    __table_args__ = (
+        Index("ix_rejected_records_run_id_id", "run_id", "id"),
+        UniqueConstraint("source", "quarantine_key", name="uq_rejected_records_source_key"),
+    )
 
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
     run_id: int = Field(foreign_key="etl_runs.id")
@@ -41,6 +44,7 @@ class RejectedRecord(SQLModel, table=True):
     )
     payload: Any = Field(sa_column=Column(JsonPayload, nullable=False))
     reasons: Any = Field(sa_column=Column(JsonPayload, nullable=False))
+    quarantine_key: str = Field(max_length=64)  # models.quarantine: SHA-256 of (stream, natural key, reasons)
     rejected_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 

@@ -39,13 +39,9 @@ def acquire_lease(engine: Engine, run_id: int) -> None:
             raise RuntimeError(f"the lease of run {run_id} is held by another process")
         _held[key] = conn
     elif (path := _lease_file(engine, run_id)) is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = path.open("a")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            raise RuntimeError(f"the lease of run {run_id} is held by another process") from None
+        handle = try_flock(path)
+        if handle is None:
+            raise RuntimeError(f"the lease of run {run_id} is held by another process")
         _held[key] = handle
 
 
@@ -112,6 +108,21 @@ def _lease_file(engine: Engine, run_id: int) -> Path | None:
     if not database or database == ":memory:":
         return None
     return Path(f"{database}.runs") / f"{run_id}.lease"
+
+
+def try_flock(path: Path) -> IO[str] | None:
+    """An exclusive ``flock`` on ``path`` (created with its folder), or None when another holder has it.
+
+    The lock belongs to the open file: another open of the same file, even in this process, is refused.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
 
 
 def _unlock(handle: IO[str]) -> None:

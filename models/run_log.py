@@ -9,20 +9,45 @@ from models.redaction import configured_secrets, redact
 from models.run_lease import acquire_lease, release_lease
 from models.runs import RUN_COUNTERS, DataVersion, EtlRun
 from models.settings import get_settings
+from models.stream_lock import StreamLocks
+
+_stream_locks: dict[tuple[str, int], StreamLocks] = {}  # a live run's stream locks, given back by finish_run
 
 # Every change to a run row bumps the data version too: the API's response cache keys on it, and
 # run history is served data (a run that loads nothing still shows up in `runs`).
 
 
 def start_run(
-    engine: Engine, source: str, stream: str, flow_run_id: str | None, checkpoint_before: dict[str, Any] | None
+    engine: Engine,
+    source: str,
+    stream: str,
+    flow_run_id: str | None,
+    checkpoint_before: dict[str, Any] | None,
+    stream_locks: StreamLocks | None = None,
 ) -> int:
     """Insert a ``running`` row, take its lease (``models.run_lease``) and return its id.
 
     The lease is taken before the row commits and released by :func:`finish_run` (or by the
     process dying), which is how a later run tells a crashed run from a live concurrent one
-    (``flows.stale_runs``).
+    (``flows.stale_runs``). ``stream_locks`` (``models.stream_lock``, taken by the caller before
+    it read the checkpoint) are named after the run and given back by :func:`finish_run`; if the
+    row cannot be written they are given back at once.
     """
+    try:
+        run_id = _insert_running(engine, source, stream, flow_run_id, checkpoint_before)
+    except BaseException:
+        if stream_locks is not None:
+            stream_locks.release()
+        raise
+    if stream_locks is not None:
+        stream_locks.name_run(run_id)
+        _stream_locks[(_database(engine), run_id)] = stream_locks
+    return run_id
+
+
+def _insert_running(
+    engine: Engine, source: str, stream: str, flow_run_id: str | None, checkpoint_before: dict[str, Any] | None
+) -> int:
     with engine.begin() as conn:
         run = EtlRun(
             source=source,
@@ -41,11 +66,33 @@ def start_run(
 
 def record_failed_run(engine: Engine, source: str, stream: str, error: str) -> EtlRun:
     """A run refused before it started (bad input): one closed ``failed`` row with the reason."""
+    return _record_closed_run(
+        engine, EtlRun(source=source, stream=stream, status="failed", error=_safe(error), finished_at=utcnow())
+    )
+
+
+def record_skipped_run(engine: Engine, source: str, stream: str, flow_run_id: str | None, reason: str) -> EtlRun:
+    """A run that did not start because another live run holds its stream: one closed ``skipped`` row.
+
+    Written without the stream's lock, it never touches the holder's row, counts or checkpoint.
+    """
+    skipped = EtlRun(
+        source=source,
+        stream=stream,
+        flow_run_id=flow_run_id,
+        status="skipped",
+        error=_safe(reason),
+        finished_at=utcnow(),
+    )
+    return _record_closed_run(engine, skipped)
+
+
+def _record_closed_run(engine: Engine, run: EtlRun) -> EtlRun:
+    """Insert an already closed run row; returns it as stored."""
+    table = EtlRun.__table__  # type: ignore[attr-defined]
     with engine.begin() as conn:
-        run = EtlRun(source=source, stream=stream, status="failed", error=_safe(error), finished_at=utcnow())
-        values = run.model_dump(exclude={"id"})
-        run_id = conn.execute(EtlRun.__table__.insert().values(**values)).inserted_primary_key[0]  # type: ignore[attr-defined,index]
-        row = conn.execute(EtlRun.__table__.select().where(EtlRun.__table__.c.id == run_id)).mappings().one()  # type: ignore[attr-defined]
+        run_id = conn.execute(table.insert().values(**run.model_dump(exclude={"id"}))).inserted_primary_key[0]  # type: ignore[index]
+        row = conn.execute(table.select().where(table.c.id == run_id)).mappings().one()
         bump_data_version(conn)
     return EtlRun.model_validate(dict(row))
 
@@ -104,6 +151,8 @@ def finish_run(
         bump_data_version(conn)
         row = conn.execute(table.select().where(table.c.id == run_id)).mappings().one()
     release_lease(engine, run_id)
+    if (locks := _stream_locks.pop((_database(engine), run_id), None)) is not None:
+        locks.release()
     return EtlRun.model_validate(dict(row))
 
 
@@ -115,6 +164,10 @@ def bump_data_version(conn: Connection) -> None:
     ).rowcount
     if not updated:
         conn.execute(table.insert().values(id=1, version=1, updated_at=utcnow()))
+
+
+def _database(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
 
 
 def _safe(error: str) -> str:

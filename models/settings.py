@@ -215,6 +215,13 @@ class Settings(BaseSettings):
         "any moment (revalidation with ETag/If-None-Match stays cheap after it)",
     )
     api_gzip_min_bytes: int = Field(default=1_000, ge=0, description="Gzip response bodies at least this long")
+    # run-exclusion: one run per stream at a time (models/stream_lock.py)
+    stream_lock_wait_s: float = Field(
+        default=0.0,
+        ge=0,
+        le=3_600,
+        description="How long a run waits for another run of its stream to finish before it is recorded as skipped",
+    )
 
     @field_validator("api_cors_origins", mode="before")
     @classmethod

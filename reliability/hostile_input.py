@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import requests  # noqa: TID251 - schemathesis' transport: Case.call takes a requests.Session
+import requests  # schemathesis' transport: Case.call takes a requests.Session
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings

@@ -30,9 +30,19 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _plain(row: Any) -> tuple[Any, ...]:
+    return tuple(_decoded(value) for value in row)
+
+
+def _decoded(value: Any) -> Any:
+    """A JSON column's text (SQLite) as its value; any other text (a name like ``[old] token``) as is."""
     import json
 
-    return tuple(json.loads(value) if isinstance(value, str) and value[:1] in "[{" else value for value in row)
+    if not (isinstance(value, str) and value[:1] in "[{"):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
 
 
 def count(engine: Engine, table: str) -> int:

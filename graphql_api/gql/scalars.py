@@ -95,6 +95,9 @@ class RunStatus(Enum):
     CRASHED = strawberry.enum_value(
         "crashed", description="Its process died mid-run; closed by the next run (flows/stale_runs.py)."
     )
+    SKIPPED = strawberry.enum_value(
+        "skipped", description="Another run held its stream; it did nothing (flows/stream_claim.py)."
+    )
 
 
 @strawberry.enum(description="Which identity rule mapped a source's coin id to its canonical coin (flows/identity.py).")

@@ -12,7 +12,7 @@ from models.columns import as_utc
 
 @dataclass(frozen=True)
 class LastRun:
-    """The newest finished (succeeded or failed) run of one source."""
+    """The newest finished run of one source that ran (a skipped run did nothing: it is not an outcome)."""
 
     source: str
     status: str
@@ -50,7 +50,7 @@ def run_outcomes(conn: Connection) -> RunOutcomes:
 
 
 def _last_finished(conn: Connection) -> dict[str, LastRun]:
-    finished = etl_runs.c.finished_at.isnot(None)
+    finished = and_(etl_runs.c.finished_at.isnot(None), etl_runs.c.status != "skipped")
     newest = select(func.max(etl_runs.c.id).label("id")).where(finished).group_by(etl_runs.c.source).subquery()
     statement = select(
         etl_runs.c.source,
@@ -84,8 +84,9 @@ def _consecutive_failures(conn: Connection) -> dict[str, int]:
     statement = (
         select(etl_runs.c.source, func.count())
         .select_from(etl_runs.outerjoin(last_success, etl_runs.c.source == last_success.c.source))
-        # Every finished outcome other than success counts (failed, and any crashed/cancelled kind).
-        .where(and_(etl_runs.c.status.notin_(("succeeded", "running")), etl_runs.c.id > since))
+        # Every finished outcome other than success counts (failed, and any crashed/cancelled kind);
+        # a skipped run (another run held the stream) did nothing and breaks no streak.
+        .where(and_(etl_runs.c.status.notin_(("succeeded", "running", "skipped")), etl_runs.c.id > since))
         .group_by(etl_runs.c.source)
     )
     return {source: int(count) for source, count in conn.execute(statement)}

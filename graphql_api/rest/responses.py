@@ -162,7 +162,7 @@ class Run(Row):
     flow_run_id: str | None
     source: str
     stream: str
-    status: Literal["running", "succeeded", "failed"]
+    status: Literal["running", "succeeded", "failed", "crashed", "skipped"]
     started_at: Timestamp
     finished_at: Timestamp | None
     read: int

@@ -19,7 +19,9 @@ from graphql_api.rest.serialize import run_json
 from graphql_api.trigger_auth import TriggerAuthError, check_trigger_token
 
 router = APIRouter(prefix="/runs", tags=["runs"], responses=problem_responses(422, 500))
-RunStatusName = Annotated[str | None, Query(pattern="^(running|succeeded|failed|crashed)$", description="Run state.")]
+RunStatusName = Annotated[
+    str | None, Query(pattern="^(running|succeeded|failed|crashed|skipped)$", description="Run state.")
+]
 
 
 @router.get("", response_model=RunPage, responses=problem_responses(400))
