@@ -4,12 +4,11 @@ Parts, in order of value: ``crash`` (SIGKILL at seeded random points, both backe
 (database faults), ``secrets`` (a key-echoing, redirecting upstream; every place searched),
 ``sources`` (every replay-server fault scenario, on the first backend only), ``load`` (32
 connections on GraphQL and /data while an ingest writes, ``--load-s`` seconds),
-``hostile`` (``reliability.hostile_input.main`` when that module exists). Exit
+``hostile`` (``reliability.hostile_input``: schemathesis and an abuse corpus). Exit
 status 0 when every part held, 1 otherwise.
 """
 
 import argparse
-import importlib.util
 import random
 import sys
 import time
@@ -89,12 +88,10 @@ def _backend_parts(stack: Stack, parts: list[str], args: argparse.Namespace, fir
 
 
 def _hostile() -> bool:
-    """Hostile input, owned by another module (imported only if present): its own one line."""
-    if importlib.util.find_spec("reliability.hostile_input") is None:
-        _say("hostile input: not run (reliability/hostile_input.py is not in this checkout)")
-        return True
-    module = importlib.import_module("reliability.hostile_input")
-    return int(module.main([])) == 0
+    """Hostile input (``reliability.hostile_input``, imported only when asked for): its own one line."""
+    from reliability import hostile_input
+
+    return hostile_input.main([]) == 0
 
 
 def _say(line: str) -> None:
