@@ -9,7 +9,7 @@ may hold the delimiter or a line break) or invalid UTF-8 is parsed record by rec
 import csv
 import io
 from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -96,27 +96,23 @@ def _vectorised(header: list[str], delimiter: str, data: bytes, rows_before: int
     counts = pc.list_value_length(fields).to_numpy(zero_copy_only=False).astype(np.int64)
     width = len(header)
     ok = counts == width
-    if ok.all():
-        values = [pc.list_element(fields, i) for i in range(width)]
-        frame = pd.DataFrame(
-            {
-                n: pd.Series(v.to_pandas(types_mapper=_str_type).to_numpy(), index=numbers, dtype=_STR)
-                for n, v in enumerate(values)
-            },
-            index=numbers,
-        )
-    else:
-        padded = [(row + [""] * width)[:width] for row in fields.to_pylist()]
-        frame = pd.DataFrame(padded, columns=header, index=numbers, dtype="str")
+    good = fields.filter(pa.array(ok)) if not ok.all() else fields
+    frame = pd.DataFrame({n: _strings(pc.list_element(good, n), numbers[ok]) for n in range(width)}, index=numbers[ok])
+    if not ok.all():  # rows with another field count (rare): padded or cut one by one
+        padded = [(row + [""] * width)[:width] for row in fields.filter(pa.array(~ok)).to_pylist()]
+        frame = pd.concat([frame, pd.DataFrame(padded, index=numbers[~ok], dtype="str")]).sort_index()
     frame.columns = header
     frame["_count"] = counts
     frame["_width_ok"] = ok
-    frame["_line"] = pd.Series(lines.to_pandas(types_mapper=_str_type).to_numpy(), index=numbers, dtype="str")
+    frame["_line"] = _strings(lines, numbers)
     return frame
 
 
-def _str_type(arrow_type: pa.DataType) -> Any:
-    return _STR if arrow_type in (pa.string(), pa.large_string()) else None
+def _strings(values: pa.Array, index: np.ndarray) -> pd.Series:
+    """An Arrow string array as a pandas "str" Series (no round trip through Python objects)."""
+    series = values.to_pandas(types_mapper=lambda _: _STR)
+    series.index = index
+    return series
 
 
 def _by_record(header: list[str], delimiter: str, data: bytes, rows_before: int) -> pd.DataFrame:
