@@ -12,9 +12,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from flows.sources.csv_decimal import DecimalEvidence
 from flows.sources.csv_rows import NUMBER_COLUMNS, ReadPlan
-from flows.sources.csv_values import day_month_evidence, has_numeric_dates, parse_dates
+from flows.sources.csv_values import (
+    PLAIN_NUMBER,
+    day_month_evidence,
+    has_numeric_dates,
+    is_missing,
+    parse_dates,
+    parse_numbers,
+)
 
 
 @dataclass(frozen=True)
@@ -37,13 +43,8 @@ def contradiction(rows: pd.DataFrame, header: list[str], plan: ReadPlan, decided
     first, last = int(readable.index[0]), int(readable.index[-1])
     where = f"rows {first}-{last} contradict what the first {decided.sample_rows} rows decided"
     advice = "declare it (--decimal, or a --mapping file) and load the file again"
-    if decided.decimal:
-        columns = [plan.mapping.columns[c] for c in NUMBER_COLUMNS if c in plan.mapping.columns]
-        evidence = DecimalEvidence()
-        evidence.add(readable[columns])
-        other = "," if plan.decimal == "." else "."
-        if evidence.counts[other]:
-            return f"{where}: decimal mark {plan.decimal!r}, but {', '.join(evidence.examples[other])}; {advice}"
+    if decided.decimal and (found := _other_mark(readable, plan)):
+        return f"{where}: decimal mark {plan.decimal!r}, but {found} reads only with the other; {advice}"
     dates = readable[plan.mapping.columns["timestamp"]]
     if decided.day_first and has_numeric_dates(dates):
         day_first_seen, month_first_seen = day_month_evidence(dates)
@@ -54,4 +55,21 @@ def contradiction(rows: pd.DataFrame, header: list[str], plan: ReadPlan, decided
         stamps = parse_dates(dates, plan.day_first, plan.mapping.date_format).values.dropna()
         if not bool((stamps.dt.second == 59).all()):
             return f"{where}: candle stamps at the last second of each period, but some are not; {advice}"
+    return None
+
+
+def _other_mark(readable: pd.DataFrame, plan: ReadPlan) -> str | None:
+    """The first value (``row N 'value'``) of the number columns that reads only with the other
+    decimal mark, or None. Plain numbers under the file's mark are passed over at once."""
+    mark = plan.decimal or "."
+    other = "," if mark == "." else "."
+    for name in [plan.mapping.columns[c] for c in NUMBER_COLUMNS if c in plan.mapping.columns]:
+        text = readable[name].astype("str").str.strip()
+        candidates = readable[name][~text.str.fullmatch(PLAIN_NUMBER[mark]) & ~is_missing(readable[name])]
+        if candidates.empty:
+            continue
+        only_other = parse_numbers(candidates, other).values.notna() & parse_numbers(candidates, mark).values.isna()
+        if only_other.any():
+            row = int(only_other[only_other].index[0])
+            return f"row {row} {candidates.loc[row]!r}"
     return None

@@ -20,7 +20,7 @@ _USD_SUFFIX = r"\s*(?:US\$|USD|\$)$"
 _OTHER_CURRENCY = r"[€£¥₹₩₽₿]|^(?!USD)[A-Z]{3}\s|\s(?!USD)[A-Z]{3}$"
 _EXPONENT = r"(?:[eE][+-]?\d+)?"
 # a number no export writes two ways: digits, one decimal mark, an exponent (RE2-compatible: Arrow runs it)
-_PLAIN_NUMBER = {mark: rf"[+-]?\d+(?:\{mark}\d+)?{_EXPONENT}" for mark in (".", ",")}
+PLAIN_NUMBER = {mark: rf"[+-]?\d+(?:\{mark}\d+)?{_EXPONENT}" for mark in (".", ",")}
 # decimal point: 1,234,567.89 (western), 12,34,567.89 (Indian), or no grouping at all. A grouped
 # number never starts with a 0 group, so "0,617" is not 617: it reads only as a decimal comma.
 _POINT_BODY = rf"^[+-]?(?:[1-9]\d{{0,2}}(?:,\d{{3}})+|[1-9]\d?(?:,\d{{2}})*,\d{{3}}|\d+)?(?:\.\d+)?{_EXPONENT}$"
@@ -65,7 +65,7 @@ def parse_numbers(raw: pd.Series, decimal: str = ".") -> Parsed:
     only the other values go through the full reading of grouped, signed and priced forms.
     """
     text = raw.astype("str").str.strip()
-    plain = text.str.fullmatch(_PLAIN_NUMBER[decimal])
+    plain = text.str.fullmatch(PLAIN_NUMBER[decimal])
     if bool(plain.all()):
         canonical = text if decimal == "." else text.str.replace(",", ".", regex=False)
         values = pd.to_numeric(canonical).astype("float64")

@@ -13,8 +13,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 
+from flows.csv_consistency import SampledDecisions, contradiction
 from flows.sources.csv_file import open_csv, read_chunks
+from flows.sources.csv_formats import resolve_mapping
 from flows.sources.csv_lineage import source_lines
+from flows.sources.csv_rows import ReadPlan
 from models.settings import get_settings
 from tests.csv.loaded import RunCsv, prices
 from tests.db_snapshot import count
@@ -150,3 +153,17 @@ def test_raw_landing_keeps_each_chunk_as_received_and_every_row_leads_to_its_lin
     again.write_bytes(path.read_bytes())
     [second] = run_csv(again)
     assert second.landed == 0 and count(engine, "raw_records") == 3
+
+
+def test_a_chunk_past_the_sample_with_the_other_decimal_mark_is_a_contradiction(tmp_path: Path) -> None:
+    path = tmp_path / "prices.csv"
+    path.write_text(HEADER + 'BTC,Bitcoin,2024-01-01,42000.5,1000,5\nBTC,Bitcoin,2024-01-02,"42.100,5",1000,6\n')
+    csv_file = open_csv(path)
+    [chunk] = read_chunks(csv_file, None, 10)
+    plan = ReadPlan(resolve_mapping(csv_file.header), None, decimal=".")
+    decided = SampledDecisions(decimal=True, sample_rows=1000)
+    found = contradiction(chunk.rows, csv_file.header, plan, decided)
+    assert found is not None and "rows 1-2 contradict what the first 1000 rows decided" in found
+    assert "row 2 '42.100,5' reads only with the other" in found
+    assert contradiction(chunk.rows.loc[[1]], csv_file.header, plan, decided) is None
+    assert contradiction(chunk.rows, csv_file.header, plan, SampledDecisions()) is None  # the sample was the file
