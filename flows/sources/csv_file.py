@@ -148,6 +148,8 @@ def read_chunks(csv_file: CsvFile, start: CsvPosition | None, chunk_rows: int) -
     field is open. A last line without a newline is read too (many writers omit it); if a writer
     later extends that line, the prefix hash no longer matches and the file is reloaded as a new one.
     """
+    if start is not None and start.offset >= csv_file.path.stat().st_size:
+        return  # nothing after the loaded prefix: no need to hash it again
     digest = hashlib.sha256()
     with csv_file.path.open("rb") as handle:
         offset = start.offset if start else 0
