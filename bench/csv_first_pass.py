@@ -33,8 +33,8 @@ def measure(path: Path) -> str:
     csv_file = open_csv(path)
     mapping = resolve_mapping(csv_file.header)
     coin = None if "symbol" in mapping.columns else file_coin(path, csv_file.header, None)
-    plan, found = plan_file(csv_file, mapping, coin, None, None, {}, None, CHUNK_ROWS)
-    survey = _median(lambda: plan_file(csv_file, mapping, coin, None, None, {}, None, CHUNK_ROWS))
+    plan, found = plan_file(csv_file, mapping, coin, None, None, {}, None, CHUNK_ROWS, CHUNK_ROWS * 1000)
+    survey = _median(lambda: plan_file(csv_file, mapping, coin, None, None, {}, None, CHUNK_ROWS, CHUNK_ROWS * 1000))
     validate = _median(lambda: [validate_chunk(csv_file, c, plan) for c in read_chunks(csv_file, None, CHUNK_ROWS)])
     rows = found.rows
     return (

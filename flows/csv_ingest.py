@@ -13,6 +13,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Engine
 
+from flows.csv_consistency import contradiction
 from flows.csv_survey import plan_file, refusal
 from flows.failure_injection import after_commit
 from flows.normalize import normalize_csv
@@ -20,12 +21,14 @@ from flows.run_summary import RunSummary, summarize
 from flows.sources.csv_coin import CoinError, file_coin, file_usd_quote
 from flows.sources.csv_file import SOURCE, CsvChunk, CsvFile, CsvInputError, open_csv, read_chunks, resume_position
 from flows.sources.csv_formats import LayoutError, resolve_mapping
+from flows.sources.csv_lineage import chunk_record
 from flows.sources.csv_period import unfinished
+from flows.sources.csv_records import record_fields
 from flows.sources.csv_rows import ReadPlan, type_rows
 from flows.sources.csv_values import Failure
 from flows.stream_claim import claim_streams
 from models.checkpoints import read_checkpoint
-from models.landing import land_raw
+from models.landing import land_bytes
 from models.load import Batch, LoadResult, load_batch
 from models.run_log import finish_run, start_run
 from models.settings import Settings
@@ -54,16 +57,15 @@ class CsvOptions:
 
 
 def land_chunk(engine: Engine, csv_file: CsvFile, chunk: CsvChunk, run_id: int) -> tuple[int, pd.Series]:
-    """Land every row of ``chunk`` as received; returns (new raw rows, raw id per row)."""
-    rows = chunk.rows
-    payloads = [
-        dict(zip(csv_file.header, fields, strict=True)) if ok else {"fields": fields}
-        for fields, ok in zip(rows["_fields"], rows["_width_ok"], strict=True)
-    ]
-    records = pd.DataFrame(
-        {"natural_key": [csv_file.natural_key(n) for n in rows.index], "payload": payloads}, index=rows.index
-    )
-    return land_raw(engine, SOURCE, str(csv_file.path), run_id, records)
+    """Land ``chunk``'s bytes as received (one raw record, see :mod:`flows.sources.csv_lineage`).
+
+    Returns (rows newly landed: the chunk's rows, or 0 if it was landed before; the raw record id
+    of each row).
+    """
+    key, payload, content = chunk_record(csv_file, chunk)
+    new, raw_id = land_bytes(engine, SOURCE, str(csv_file.path), run_id, key, payload, content)
+    rows = chunk.rows.index
+    return (len(rows) if new else 0), pd.Series(raw_id, index=rows, name="raw_record_id", dtype="int64")
 
 
 def validate_chunk(csv_file: CsvFile, chunk: CsvChunk, plan: ReadPlan) -> tuple[pd.DataFrame, Reasons]:
@@ -74,11 +76,8 @@ def validate_chunk(csv_file: CsvFile, chunk: CsvChunk, plan: ReadPlan) -> tuple[
     """
     rows = chunk.rows
     reasons: Reasons = {
-        number: [
-            {"column": "*", "check": _WIDTH_CHECK, "value": f"{len(fields)} fields, header has {len(csv_file.header)}"}
-        ]
-        for number, fields, ok in zip(rows.index, rows["_fields"], rows["_width_ok"], strict=True)
-        if not ok
+        number: [{"column": "*", "check": _WIDTH_CHECK, "value": f"{count} fields, header has {len(csv_file.header)}"}]
+        for number, count in rows.loc[~rows["_width_ok"], "_count"].items()
     }
     readable = rows.loc[rows["_width_ok"], csv_file.header]
     typed = type_rows(readable, plan)
@@ -96,7 +95,10 @@ def validate_chunk(csv_file: CsvFile, chunk: CsvChunk, plan: ReadPlan) -> tuple[
     open_periods = typed.frame.index[unfinished(typed.frame["timestamp"], plan.timing)]
     for number in open_periods.difference(list(reasons)):
         reasons[number] = [reason(number, "timestamp", PERIOD_NOT_CLOSED_CHECK)]
-    outcome = split_valid(typed.frame.drop(index=list(reasons), errors="ignore"), csv_prices_schema)
+    candidates = typed.frame.drop(index=list(reasons), errors="ignore")
+    if candidates.empty:  # a chunk with no readable row (Pandera cannot type empty text columns)
+        return candidates, reasons
+    outcome = split_valid(candidates, csv_prices_schema)
     for number, found in outcome.reasons.items():
         reasons[number] = [reason(number, r["column"], r["check"]) for r in found]
     return outcome.valid, reasons
@@ -106,7 +108,7 @@ def rejected_rows(
     csv_file: CsvFile, chunk: CsvChunk, reasons: dict[Any, list[dict[str, str]]], raw_ids: pd.Series, run_id: int
 ) -> list[dict[str, Any]]:
     """``rejected_records`` rows for the rejected row numbers, each with its raw payload and reasons."""
-    rows = chunk.rows
+    lines = chunk.rows["_line"]
     return [
         {
             "run_id": run_id,
@@ -114,7 +116,7 @@ def rejected_rows(
             "stream": str(csv_file.path),
             "natural_key": csv_file.natural_key(int(number)),
             "raw_record_id": int(raw_ids.loc[number]),
-            "payload": dict(zip(csv_file.header, rows["_fields"].loc[number], strict=False)),
+            "payload": dict(zip(csv_file.header, record_fields(csv_file.delimiter, lines.loc[number]), strict=False)),
             "reasons": reasons[number],
         }
         for number in sorted(reasons)
@@ -147,7 +149,7 @@ def _chunk_label(chunk: CsvChunk) -> str:
 
 @task(name="land-raw", task_run_name="land csv {label}", cache_policy=NO_CACHE)
 def land_task(engine: Engine, csv_file: CsvFile, chunk: CsvChunk, run_id: int, label: str) -> tuple[int, pd.Series]:
-    """Land a chunk's rows in raw_records."""
+    """Land a chunk's bytes in raw_records."""
     return land_chunk(engine, csv_file, chunk, run_id)
 
 
@@ -201,12 +203,22 @@ def ingest_csv(
         start = resume_position(csv_file, before)
         resumed = before if start is not None and before else {}
         plan, survey = plan_file(
-            csv_file, mapping, coin, quote, options.decimal, resumed, start, settings.csv_chunk_rows
+            csv_file,
+            mapping,
+            coin,
+            quote,
+            options.decimal,
+            resumed,
+            start,
+            settings.csv_chunk_rows,
+            settings.csv_sample_rows,
         )
         refused = refusal(survey, plan.day_first, settings.csv_max_unreadable_ratio)
         committed = 0
         for chunk in read_chunks(csv_file, start, settings.csv_chunk_rows):
             label = _chunk_label(chunk)
+            if problem := contradiction(chunk.rows, csv_file.header, plan, survey.decisions):
+                raise CsvInputError(problem)
             landed, raw_ids = land_task(engine, csv_file, chunk, run_id, label)
             valid, reasons = validate_task(csv_file, chunk, plan, label)
             if refused:  # every row is quarantined, the cursor stays where it was: a re-run tries again

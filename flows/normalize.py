@@ -19,15 +19,18 @@ def normalize_csv(engine: Engine, valid: pd.DataFrame, raw_ids: pd.Series, run_i
     """Map validated CSV rows (see ``validation.csv_file``) to unified price rows."""
     if valid.empty:
         return pd.DataFrame(columns=list(PRICE_COLUMNS))
-    source_ids = [csv_source_coin_id(s, n) for s, n in zip(valid["symbol"], valid["name"], strict=True)]
+    pairs = pd.MultiIndex.from_arrays([valid["symbol"], valid["name"]])
+    distinct = pairs.unique()  # a chunk holds few coins: one Python call per coin, not per row
+    source_ids = [csv_source_coin_id(symbol, name) for symbol, name in distinct]
     declared = {
         key: DeclaredCoin(key, symbol.strip().upper(), name.strip())
-        for key, symbol, name in zip(source_ids, valid["symbol"], valid["name"], strict=True)
+        for key, (symbol, name) in zip(source_ids, distinct, strict=True)
     }
     coin_ids = resolve_coins(engine, "csv", declared.values(), CSV_MATCH_METHOD)
+    per_pair = pd.Series([coin_ids[key] for key in source_ids], index=distinct)
     return pd.DataFrame(
         {
-            "coin_id": [coin_ids[key] for key in source_ids],
+            "coin_id": per_pair.reindex(pairs).to_numpy(),
             "source": "csv",
             "observed_at": valid["timestamp"],
             "price_usd": valid["price_usd"],

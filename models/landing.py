@@ -1,13 +1,18 @@
-"""Land raw payloads as received, set-based; re-landing an identical payload is a no-op."""
+"""Land raw payloads as received, set-based (or one record of received bytes); re-landing an identical
+payload is a no-op."""
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col
 
 from models.columns import utcnow
+from models.raw import RawRecord
 from models.staging import drop_stage, stage_frame
 
 _STAGE = "_stage_raw"
@@ -50,3 +55,39 @@ def land_raw(engine: Engine, source: str, stream: str, run_id: int, records: pd.
         ids = {str(key): int(raw_id) for key, raw_id in found}
         drop_stage(conn, _STAGE)
     return int(landed), pd.Series(records["natural_key"].map(ids).to_numpy(), index=records.index, name="raw_record_id")
+
+
+def land_bytes(
+    engine: Engine, source: str, stream: str, run_id: int, natural_key: str, payload: dict[str, Any], content: bytes
+) -> tuple[bool, int]:
+    """Land one record that holds received bytes (``content``, stored as given) described by ``payload``.
+
+    Returns (new, raw record id). The payload should name what makes the bytes unique (a digest):
+    landing the same key and payload again is a no-op that returns the existing id.
+    """
+    digest = payload_hash(payload)
+    row = {
+        "source": source,
+        "stream": stream,
+        "natural_key": natural_key,
+        "payload": payload,
+        "payload_hash": digest,
+        "content": content,
+        "run_id": run_id,
+        "fetched_at": utcnow(),
+    }
+    dialect_insert = postgresql_insert if engine.dialect.name == "postgresql" else sqlite_insert
+    with engine.begin() as conn:
+        landed = conn.execute(
+            dialect_insert(RawRecord)
+            .values(row)
+            .on_conflict_do_nothing(index_elements=["source", "natural_key", "payload_hash"])
+        ).rowcount
+        raw_id = conn.execute(
+            select(col(RawRecord.id)).where(
+                col(RawRecord.source) == source,
+                col(RawRecord.natural_key) == natural_key,
+                col(RawRecord.payload_hash) == digest,
+            )
+        ).scalar_one()
+    return bool(landed), int(cast(int, raw_id))

@@ -3,14 +3,19 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.columns import BigId, JsonPayload, UtcDateTime, utcnow
 
 
 class RawRecord(SQLModel, table=True):
-    """One payload exactly as received; re-landing the same payload is a no-op."""
+    """One payload exactly as received; re-landing the same payload is a no-op.
+
+    A CSV chunk is one record: ``content`` holds its bytes as received, zlib-compressed, and
+    ``payload`` where they sit in the file (see ``flows.sources.csv_lineage``). API records have no
+    ``content``.
+    """
 
     __tablename__ = "raw_records"
     __table_args__ = (UniqueConstraint("source", "natural_key", "payload_hash", name="uq_raw_records_source_key_hash"),)
@@ -21,6 +26,7 @@ class RawRecord(SQLModel, table=True):
     natural_key: str = Field(max_length=500)
     payload: Any = Field(sa_column=Column(JsonPayload, nullable=False))
     payload_hash: str = Field(max_length=64)
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     run_id: int | None = Field(default=None, foreign_key="etl_runs.id", index=True)
     fetched_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 

@@ -33,7 +33,12 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; sqlite:///path (embedded default) or postgresql+psycopg2://...",
     )
     sample_csv: Path = Field(default=DATA_DIR / "sample_prices.csv")
-    csv_chunk_rows: int = Field(default=5_000, ge=1, le=1_000_000, description="Rows per CSV chunk (one task each)")
+    csv_chunk_rows: int = Field(default=100_000, ge=1, le=1_000_000, description="Rows per CSV chunk (one task each)")
+    csv_sample_rows: int = Field(
+        default=100_000,
+        ge=1,
+        description="Rows the CSV first pass reads to decide a file's conventions (more while undecided)",
+    )
     # csv
     csv_max_unreadable_ratio: float = Field(
         default=0.5,

@@ -21,6 +21,7 @@ import pandas as pd
 from flows.sources.csv_values import parse_numbers
 
 _EXAMPLES = 3
+BLOCK_ROWS = 5_000  # rows whose plain values settle a two-way value by magnitude (the chunk size it was tuned at)
 
 
 class DecimalError(ValueError):
@@ -35,7 +36,15 @@ class DecimalEvidence:
     examples: dict[str, list[str]] = field(default_factory=lambda: {".": [], ",": [], "?": []})
 
     def add(self, columns: pd.DataFrame) -> None:
-        """Count the evidence of ``columns`` (a chunk's number columns, as strings, indexed by row)."""
+        """Count the evidence of ``columns`` (a chunk's number columns, as strings, indexed by row).
+
+        The magnitude rule compares a value with the plain values near it: blocks of BLOCK_ROWS rows,
+        whatever the chunk size, so the decision does not depend on ``COINFLOW_CSV_CHUNK_ROWS``.
+        """
+        for start in range(0, len(columns), BLOCK_ROWS):
+            self._add_block(columns.iloc[start : start + BLOCK_ROWS])
+
+    def _add_block(self, columns: pd.DataFrame) -> None:
         for name in columns.columns:
             votes = _votes(columns[name])
             for mark in (".", ",", "?"):

@@ -11,6 +11,8 @@ from typing import Any, BinaryIO
 
 import pandas as pd
 
+from flows.sources.csv_records import parse_rows, record_blocks
+
 SOURCE = "csv"
 _SNIFF_BYTES = 64 * 1024
 _READ_BLOCK = 1024 * 1024
@@ -49,8 +51,10 @@ class CsvFile:
 class CsvChunk:
     """Up to ``chunk_rows`` data rows as received (all strings), indexed by 1-based row number."""
 
-    rows: pd.DataFrame  # the header's columns, plus ``_fields`` (the raw field list) and ``_width_ok``
+    rows: pd.DataFrame  # the header's columns, plus ``_count``, ``_width_ok`` and ``_line`` (see parse_rows)
     end: CsvPosition
+    data: bytes = b""  # the chunk's bytes as received (whole records, ending at ``end.offset``)
+    first_row: int = 1  # the number of the chunk's first record (blank lines are numbered too)
 
 
 def csv_paths(path: Path) -> list[Path]:
@@ -140,25 +144,24 @@ def resume_position(csv_file: CsvFile, checkpoint: dict[str, Any] | None) -> Csv
 def read_chunks(csv_file: CsvFile, start: CsvPosition | None, chunk_rows: int) -> Iterator[CsvChunk]:
     """Yield the data rows after ``start`` (or after the header) in chunks of at most ``chunk_rows``.
 
-    Memory stays bounded by one chunk. A record spans lines while a quoted field is open. A last
-    line without a newline is read too (many writers omit it); if a writer later extends that
-    line, the prefix hash no longer matches and the file is reloaded as a new one.
+    Memory stays bounded by one chunk (plus one read block). A record spans lines while a quoted
+    field is open. A last line without a newline is read too (many writers omit it); if a writer
+    later extends that line, the prefix hash no longer matches and the file is reloaded as a new one.
     """
+    if start is not None and start.offset >= csv_file.path.stat().st_size:
+        return  # nothing after the loaded prefix: no need to hash it again
     digest = hashlib.sha256()
     with csv_file.path.open("rb") as handle:
         offset = start.offset if start else 0
         rows_before = start.rows if start else 0
         _hash_prefix(handle, offset if start else csv_file.header_end, digest)
         offset = max(offset, csv_file.header_end)
-        pending: list[bytes] = []
-        for record in _records(handle):
-            pending.append(record)
-            if len(pending) == chunk_rows:
-                chunk = _chunk(csv_file, pending, offset, rows_before, digest)
-                yield chunk
-                offset, rows_before, pending = chunk.end.offset, chunk.end.rows, []
-        if pending:
-            yield _chunk(csv_file, pending, offset, rows_before, digest)
+        for data, records in record_blocks(handle, chunk_rows):
+            digest.update(data)
+            end = CsvPosition(offset + len(data), rows_before + records, digest.copy().hexdigest())
+            rows = parse_rows(csv_file.header, csv_file.delimiter, data, rows_before)
+            yield CsvChunk(rows=rows, end=end, data=data, first_row=rows_before + 1)
+            offset, rows_before = end.offset, end.rows
 
 
 def _hash_prefix(handle: BinaryIO, length: int, digest: Any) -> None:
@@ -169,37 +172,3 @@ def _hash_prefix(handle: BinaryIO, length: int, digest: Any) -> None:
             break
         digest.update(block)
         remaining -= len(block)
-
-
-def _records(handle: BinaryIO) -> Iterator[bytes]:
-    """Whole CSV records as bytes: lines are joined while a quoted field is open (odd quote count)."""
-    parts: list[bytes] = []
-    quotes = 0
-    for line in handle:
-        parts.append(line)
-        quotes += line.count(b'"')
-        if quotes % 2 == 0:
-            yield b"".join(parts)
-            parts, quotes = [], 0
-    if parts:
-        yield b"".join(parts)
-
-
-def _chunk(csv_file: CsvFile, records: list[bytes], offset: int, rows_before: int, digest: Any) -> CsvChunk:
-    for record in records:
-        digest.update(record)
-    width = len(csv_file.header)
-    numbers, parsed = [], []
-    for number, record in enumerate(records, start=rows_before + 1):
-        text = record.decode("utf-8", errors="replace").rstrip("\r\n")
-        fields = next(csv.reader([text], delimiter=csv_file.delimiter), [])
-        if any(value.strip() for value in fields):  # a blank line (or ",,,") holds no row: it only moves the offset
-            numbers.append(number)
-            parsed.append(fields)
-    frame = pd.DataFrame(
-        [(fields + [""] * width)[:width] for fields in parsed], columns=csv_file.header, index=numbers, dtype="str"
-    )
-    frame["_fields"] = pd.Series(parsed, index=numbers, dtype=object)
-    frame["_width_ok"] = pd.Series([len(fields) == width for fields in parsed], index=numbers, dtype=bool)
-    end = CsvPosition(offset + sum(map(len, records)), rows_before + len(records), digest.copy().hexdigest())
-    return CsvChunk(rows=frame, end=end)

@@ -205,10 +205,14 @@ def read_mapping_file(path: Path, header: list[str]) -> Mapping:
 _HEADER_NAMES = frozenset(alias for layout in LAYOUTS for aliases in layout.aliases.values() for alias in aliases)
 
 
+# what a data row holds when it is another header (two files glued together)
+ROW_HEADER_NAMES = _HEADER_NAMES | {"open", "high", "low", "sno", "unix"}
+
+
 def looks_like_header(fields: list[str]) -> bool:
     """True for a data row that is a header (two files glued together): most fields are column names."""
     names = [normalize_name(value) for value in fields if value.strip()]
-    known = sum(name in _HEADER_NAMES or name in {"open", "high", "low", "sno", "unix"} for name in names)
+    known = sum(name in ROW_HEADER_NAMES for name in names)
     return known >= 2 and known * 2 >= len(names)
 
 

@@ -19,6 +19,8 @@ _USD_PREFIX = r"^(?P<sign>[+-]?)\s*(?:US\$|USD|\$)\s*"
 _USD_SUFFIX = r"\s*(?:US\$|USD|\$)$"
 _OTHER_CURRENCY = r"[€£¥₹₩₽₿]|^(?!USD)[A-Z]{3}\s|\s(?!USD)[A-Z]{3}$"
 _EXPONENT = r"(?:[eE][+-]?\d+)?"
+# a number no export writes two ways: digits, one decimal mark, an exponent (RE2-compatible: Arrow runs it)
+PLAIN_NUMBER = {mark: rf"[+-]?\d+(?:\{mark}\d+)?{_EXPONENT}" for mark in (".", ",")}
 # decimal point: 1,234,567.89 (western), 12,34,567.89 (Indian), or no grouping at all. A grouped
 # number never starts with a 0 group, so "0,617" is not 617: it reads only as a decimal comma.
 _POINT_BODY = rf"^[+-]?(?:[1-9]\d{{0,2}}(?:,\d{{3}})+|[1-9]\d?(?:,\d{{2}})*,\d{{3}}|\d+)?(?:\.\d+)?{_EXPONENT}$"
@@ -57,8 +59,25 @@ def is_missing(raw: pd.Series) -> pd.Series:
 
 
 def parse_numbers(raw: pd.Series, decimal: str = ".") -> Parsed:
-    """Numbers as exports write them; ``decimal`` is ``"."`` or ``","`` (decided per file)."""
+    """Numbers as exports write them; ``decimal`` is ``"."`` or ``","`` (decided per file).
+
+    Plain numbers (``42000.5``, ``-3``, ``1.5e10``: no grouping, sign of currency) are read at once;
+    only the other values go through the full reading of grouped, signed and priced forms.
+    """
     text = raw.astype("str").str.strip()
+    plain = text.str.fullmatch(PLAIN_NUMBER[decimal])
+    if bool(plain.all()):
+        canonical = text if decimal == "." else text.str.replace(",", ".", regex=False)
+        values = pd.to_numeric(canonical).astype("float64")
+        return Parsed(values, pd.Series(None, index=raw.index, dtype=object))
+    if bool(plain.any()):
+        fast, rest = parse_numbers(raw[plain], decimal), parse_numbers(raw[~plain], decimal)
+        failures = pd.concat([fast.failures, rest.failures]).reindex(raw.index)
+        return Parsed(pd.concat([fast.values, rest.values]).reindex(raw.index), failures.astype(object))
+    return _parse_forms(raw, text, decimal)
+
+
+def _parse_forms(raw: pd.Series, text: pd.Series, decimal: str) -> Parsed:
     missing = is_missing(raw)
     other_currency = text.str.contains(_OTHER_CURRENCY, regex=True) & ~missing
     bare = text.str.replace(_USD_PREFIX, r"\g<sign>", regex=True).str.replace(_USD_SUFFIX, "", regex=True).str.strip()
