@@ -4,8 +4,8 @@ A CSV run lands each chunk of the file as one raw record: the chunk's bytes zlib
 new ``content`` column, and in ``payload`` the file fingerprint, byte range, row range, header and
 delimiter (issue 18). API records keep ``content`` NULL. Existing rows are untouched.
 
-Revision ID: 0005_raw_csv_chunks
-Revises: 0004_candle_close_time
+Revision ID: 0007_raw_csv_chunks
+Revises: 0006_quarantine_key
 Create Date: 2026-11-30
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_raw_csv_chunks"
-down_revision: str | None = "0004_candle_close_time"
+revision: str = "0007_raw_csv_chunks"
+down_revision: str | None = "0006_quarantine_key"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
