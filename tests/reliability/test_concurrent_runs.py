@@ -64,7 +64,7 @@ def test_two_runs_of_one_file_at_once_one_loads_the_other_is_skipped(
     assert (holder.inserted, holder.error) == (ROWS, None)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM prices")).scalar_one() == ROWS
-        assert conn.execute(text("SELECT count(*) FROM raw_records")).scalar_one() == ROWS
+        landed = conn.execute(text("SELECT natural_key, run_id FROM raw_records ORDER BY id")).all()
         btc = conn.execute(
             text(
                 "SELECT p.price_usd FROM prices p JOIN coins c ON c.id = p.coin_id "
@@ -72,6 +72,11 @@ def test_two_runs_of_one_file_at_once_one_loads_the_other_is_skipped(
             )
         ).scalar_one()
         state = conn.execute(text("SELECT state FROM checkpoints")).scalar_one()
+    # Each chunk landed once, by the run that loaded it: rows 1-250, 251-500, ... 1751-2000.
+    assert [key.split(":")[-1] for key, _ in landed] == [
+        f"{start}-{start + CHUNK_ROWS - 1}" for start in range(1, ROWS, CHUNK_ROWS)
+    ]
+    assert {run_id for _, run_id in landed} == {holder.id}
     assert float(btc) == 135.3  # the sample's first row, 2013-04-28
     assert (json.loads(state) if isinstance(state, str) else state)["rows"] == ROWS
     with get_client(sync_client=True) as client:  # Prefect says skipped, not failed

@@ -35,11 +35,11 @@ def test_skipped_runs_are_served_and_break_no_failure_streak(engine: Engine, set
         (last_skipped.id, "skipped", REASON),
         (skipped.id, "skipped", REASON),
     ]
-    query = "{ runs(status: SKIPPED) { nodes { id status error } } }"
+    query = "{ runs(status: SKIPPED) { nodes { runId status error } } }"
     nodes = client.post("/graphql", json={"query": query}).json()["data"]["runs"]["nodes"]
     app.state.engine.dispose()
-    assert {(int(n["id"]), n["status"], n["error"]) for n in nodes} == {
-        (skipped.id, "skipped", REASON),
-        (last_skipped.id, "skipped", REASON),
+    assert {(n["runId"], n["status"], n["error"]) for n in nodes} == {
+        (skipped.id, "SKIPPED", REASON),
+        (last_skipped.id, "SKIPPED", REASON),
     }
     assert first.id is not None and second.id is not None
