@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import State, flow, get_run_logger, tags
+from prefect.exceptions import MissingResult
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
@@ -21,8 +22,9 @@ from flows.coingecko_ingest import ingest_coingecko
 from flows.coinpaprika_ingest import ingest_coinpaprika
 from flows.coinpaprika_ingest import stream_names as coinpaprika_streams
 from flows.csv_ingest import CsvOptions, ingest_csv
-from flows.run_summary import RunSummary
+from flows.run_summary import RunSummary, summarize
 from models.db import make_engine
+from models.run_log import closed_run_of_flow_run
 from models.settings import Settings, get_settings
 
 
@@ -112,7 +114,7 @@ def run_source(source: str, target: str, **parameters: object) -> RunSummary | B
             return_state=True,
             **parameters,  # type: ignore[arg-type]
         )
-    outcome = state.result(raise_on_failure=False)
+    outcome = run_outcome(state)
     if isinstance(outcome, SourceRunFailedError):
         return outcome.summary
     if isinstance(outcome, RunSummary):
@@ -120,3 +122,24 @@ def run_source(source: str, target: str, **parameters: object) -> RunSummary | B
     if isinstance(outcome, BaseException):  # ended before its run row existed: say which run it was
         return RuntimeError(f"{source} {target}: {outcome}")
     return RuntimeError(f"{source}: unexpected run result {outcome!r}")
+
+
+def run_outcome(state: State) -> object:
+    """What a finished ``ingest_source`` run returned, from its state.
+
+    On a busy machine Prefect can hand back its server's copy of the final state, without the value
+    (a final-state proposal retried after a timeout is answered REJECT with the state already set):
+    ``MissingResult``. The run's own ``etl_runs`` row then says what happened.
+    """
+    try:
+        return state.result(raise_on_failure=False)
+    except MissingResult as error:
+        flow_run_id = state.state_details.flow_run_id
+        engine = make_engine(get_settings().database_url)
+        try:
+            row = closed_run_of_flow_run(engine, str(flow_run_id)) if flow_run_id else None
+        finally:
+            engine.dispose()
+        if row is None:
+            return RuntimeError(f"Prefect lost the result of flow run {flow_run_id} and it wrote no run row: {error}")
+        return summarize(row)

@@ -156,6 +156,20 @@ def finish_run(
     return EtlRun.model_validate(dict(row))
 
 
+def closed_run_of_flow_run(engine: Engine, flow_run_id: str) -> EtlRun | None:
+    """The newest closed ``etl_runs`` row written by Prefect flow run ``flow_run_id``, if any."""
+    table = EtlRun.__table__  # type: ignore[attr-defined]
+    query = (
+        table.select()
+        .where(table.c.flow_run_id == flow_run_id, table.c.status != "running")
+        .order_by(table.c.id.desc())
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    return None if row is None else EtlRun.model_validate(dict(row))
+
+
 def bump_data_version(conn: Connection) -> None:
     """Advance the served-data version inside the caller's transaction (API caches key on it)."""
     table = DataVersion.__table__  # type: ignore[attr-defined]
