@@ -2,6 +2,7 @@
 
 import uuid
 
+from prefect import State
 from prefect.states import Completed
 from sqlalchemy import Engine
 
@@ -14,7 +15,7 @@ from models.settings import Settings
 def test_a_final_state_without_its_value_is_read_from_the_run_row(settings: Settings, engine: Engine) -> None:
     flow_run_id = uuid.uuid4()
     row = record_skipped_run(engine, "csv", "/data/prices.csv", str(flow_run_id), "another run holds the stream")
-    state = Completed()  # what Prefect returns after a retried final-state proposal is rejected: no data
+    state: State[None] = Completed()  # what Prefect returns after a retried final-state proposal is rejected: no data
     state.state_details.flow_run_id = flow_run_id
     outcome = run_outcome(state)
     assert isinstance(outcome, RunSummary)
@@ -25,7 +26,7 @@ def test_a_final_state_without_its_value_is_read_from_the_run_row(settings: Sett
 
 def test_without_a_run_row_the_loss_is_an_error_naming_the_flow_run(settings: Settings) -> None:
     flow_run_id = uuid.uuid4()
-    state = Completed()
+    state: State[None] = Completed()
     state.state_details.flow_run_id = flow_run_id
     outcome = run_outcome(state)
     assert isinstance(outcome, RuntimeError)
