@@ -57,7 +57,7 @@ function chart(source, series, width) {
   const box = el(
     "figure",
     { class: "chart", "data-source": source, "data-points": series.points },
-    el("figcaption", {}, `${sourceName(source)} · ${series.points} hourly points`),
+    el("figcaption", {}, `${sourceName(source)} · ${series.points} points (hourly averages)`),
   );
   // uPlot is the global of the vendored static/uplot/dist/uPlot.iife.min.js.
   const plot = new uPlot(
