@@ -42,20 +42,23 @@ def load_part(db: Database, prefect_url: str, folder: Path, seconds: float, conn
     """Serve ``db``, write to it, read it hard; returns the figures."""
     port = _free_port()
     environment = env(db, prefect_url, csv_chunk_rows="500", pause_between_batches_s="1")
-    api = start(environment, "api", "--port", str(port))
+    api_log = (folder / f"api-{db.backend}.log").open("w")
+    ingest_log = (folder / f"ingest-{db.backend}.log").open("w")
+    api = start(environment, "api", "--port", str(port), log=api_log)  # its access log outgrows any pipe
     figures = LoadFigures()
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_ready(base, api)
         csv = folder / f"load-{db.backend}.csv"
         csv.write_bytes(SAMPLE.read_bytes())
-        ingest = start(environment, "ingest", "--file", str(csv))
+        ingest = start(environment, "ingest", "--file", str(csv), log=ingest_log)
         asyncio.run(_hammer(base, seconds, connections, figures))
         figures.ingest_exit = ingest.wait(timeout=900)
-        ingest.communicate()
     finally:
         api.terminate()
-        api.communicate(timeout=30)
+        api.wait(timeout=30)
+        api_log.close()
+        ingest_log.close()
     return figures
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -94,8 +94,16 @@ def env(db: Database, prefect_url: str, **settings: str) -> dict[str, str]:
     return cli_env(db.url, prefect_url, **settings)
 
 
-def start(environment: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    """Start ``coinflow ARGS`` with its output captured."""
+def start(environment: dict[str, str], *args: str, log: IO[str] | None = None) -> subprocess.Popen[str]:
+    """Start ``coinflow ARGS`` with its output captured (into ``log`` when given).
+
+    A long-lived process whose output nobody reads until it ends (the API under load) must write to a
+    ``log`` file: a pipe holds 64 KiB, and a process blocked on a full pipe stops answering.
+    """
+    if log is not None:
+        return subprocess.Popen(
+            cli_command(*args), env=environment, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True
+        )
     return subprocess.Popen(
         cli_command(*args), env=environment, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
