@@ -86,9 +86,14 @@ vendor:  ## re-copy GraphiQL, React, Swagger UI and uPlot from npm into graphql_
 # rules' own unit tests) and nodejs/npm (the generated TypeScript client's test), installed when missing; as root,
 # or through sudo.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+# Only the missing ones: a machine whose node comes from NodeSource already has npm, and Debian's npm
+# package conflicts with that nodejs (apt refuses the whole install).
+TEST_TOOLS := chromium:chromium promtool:prometheus node:nodejs npm:npm
 test-tools:  ## install the Debian packages the tests drive (chromium, promtool, node, npm) when missing
-	@command -v chromium >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 && command -v node >/dev/null 2>&1 && \
-		command -v npm >/dev/null 2>&1 || { 		command -v apt-get >/dev/null 2>&1 && $(SUDO) apt-get update -qq && 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium prometheus nodejs npm 			>/dev/null; } || echo "chromium/promtool/node/npm missing and not installable here: their tests will fail"
+	@missing="$$(for pair in $(TEST_TOOLS); do command -v $${pair%%:*} >/dev/null 2>&1 || echo $${pair#*:}; done)"; \
+	[ -z "$$missing" ] || { command -v apt-get >/dev/null 2>&1 && $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; } || \
+		echo "missing and not installable here: $$missing; their tests will fail"
 
 clean:  ## remove the embedded database and caches
 	rm -rf data/coinflow.db data/coinflow.db-* .pytest_cache .mypy_cache .ruff_cache
