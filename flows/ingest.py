@@ -32,8 +32,19 @@ class IngestFailedError(Exception):
 def _flow_run_name() -> str:
     parameters = flow_run.parameters
     source = parameters.get("source", "csv")
-    target = Path(parameters["file"]).name if parameters.get("file") else ("sources" if source == "all" else "default")
-    return run_name(f"ingest {source}", target, datetime.now(UTC))
+    return run_name(f"ingest {source}", run_target(source, parameters), datetime.now(UTC))
+
+
+def run_target(source: str, parameters: dict) -> str:
+    """What a run reads, for its name in the Prefect UI: the CSV file (the bundled sample when none is
+    given), the API streams asked for, or ``all streams``."""
+    if parameters.get("file"):
+        return Path(parameters["file"]).name
+    if source == "csv":
+        return get_settings().sample_csv.name
+    if source == "all":
+        return "all sources"
+    return ", ".join(parameters["streams"]) if parameters.get("streams") else "all streams"
 
 
 @flow(name="ingest", flow_run_name=_flow_run_name, log_prints=True)
