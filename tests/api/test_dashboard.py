@@ -13,9 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 
 from models.columns import utcnow
+from models.market import CoinSource
 from tests.api.conftest import ApiClient
 from tests.api.market_fixture import Market, add_prices
 from tests.api.png_pixels import rgb_pixels
@@ -135,3 +136,35 @@ def test_a_refused_query_shows_one_line_with_the_request_id(sqlite_template: Pat
     message = r"Could not load: query cost \d+ exceeds the limit of 100 .*\(request id [0-9a-f]{32}\)"
     assert re.fullmatch(message, line.group(1))
     assert "Traceback" not in dom and '<tr class="coin"' not in dom
+
+
+def test_a_stale_source_is_named_beside_the_spread(served: str, market: Market, engine: Engine, tmp_path: Path) -> None:
+    # CoinPaprika's only BTC price is five days old: outside the spread window, left out of the 2.47 %.
+    with engine.begin() as conn:
+        conn.execute(
+            insert(CoinSource).values(
+                source="coinpaprika",
+                source_coin_id="btc-bitcoin",
+                coin_id=market.btc,
+                symbol="BTC",
+                name="Bitcoin",
+                match_method="override",
+            )
+        )
+    add_prices(engine, market.btc, "coinpaprika", [utcnow() - timedelta(days=5)], [90.0])
+    dom = browse(f"{served}/", tmp_path, "--dump-dom")
+    btc = {cells(row)[0]: cells(row) for row in rows(dom, "coin")}["BTC"]
+    assert btc[:7] == ["BTC", "Bitcoin", "$143.50", "$90.00", "$140.00", "+0.50%", "2.47% CoinPaprika stale"]
+
+
+def test_an_empty_database_says_how_to_fill_it(sqlite_template: Path, tmp_path: Path) -> None:
+    # Nothing stored: the page must say so, not show an empty table (SQLite only: nothing stored is involved).
+    database = tmp_path / "coinflow.db"
+    shutil.copyfile(sqlite_template, database)
+    with serve(f"sqlite:///{database}") as base:
+        dom = browse(f"{base}/", tmp_path, "--dump-dom")
+    assert 'data-view="home"' in dom and '<tr class="coin"' not in dom
+    notice = re.search(r'<p class="empty" role="status">(.*?)</p>', dom, re.S)
+    assert notice, dom[-2000:]
+    text = re.sub(r"<[^>]+>", "", notice.group(1))
+    assert text.startswith("No coins yet") and "coinflow ingest --source all" in text

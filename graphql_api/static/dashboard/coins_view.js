@@ -42,14 +42,21 @@ function lastDays(series) {
     : { timestamps: series.timestamps.slice(start), priceUsd: series.priceUsd.slice(start) };
 }
 
+// A stale source is left out of the spread (models/spread.py): say so beside the badge, not only in its tooltip,
+// or "0.00 %" between two agreeing sources hides a third that stopped updating.
 function spreadBadge(spread) {
   if (!spread) return el("span", { class: "muted", title: "fewer than two sources close in time" }, "—");
-  const stale = spread.staleSources.length ? `; stale: ${spread.staleSources.map(sourceName).join(", ")}` : "";
-  return el(
+  const stale = spread.staleSources.map(sourceName).join(", ");
+  const badge = el(
     "span",
-    { class: spread.flagged ? "badge badge-alert" : "badge", title: `${spread.sources} sources compared${stale}` },
+    {
+      class: spread.flagged ? "badge badge-alert" : "badge",
+      title: `${spread.sources} sources compared${stale ? `; stale, left out: ${stale}` : ""}`,
+    },
     pct(spread.pct, false),
   );
+  if (!stale) return badge;
+  return [badge, el("span", { class: "stale", title: "its latest price is too old to compare" }, ` ${stale} stale`)];
 }
 
 function coinRow(coin) {
@@ -105,17 +112,39 @@ function coinsSection(coins) {
   );
   const shown =
     coins.nodes.length < coins.totalCount ? ` (top ${coins.nodes.length} of ${coins.totalCount} by rank)` : "";
+  const title = el("h2", {}, "Coins ", el("span", { class: "muted" }, shown || `(${coins.totalCount})`));
+  if (!coins.totalCount) return el("section", { id: "coins" }, title, emptyNotice());
   return el(
     "section",
     { id: "coins" },
-    el("h2", {}, "Coins ", el("span", { class: "muted" }, shown || `(${coins.totalCount})`)),
+    title,
     el("table", { class: "coins" }, el("thead", {}, head), el("tbody", {}, coins.nodes.map(coinRow))),
+  );
+}
+
+const EMPTY_RELOAD_S = 10;
+
+function emptyNotice() {
+  return el(
+    "p",
+    { class: "empty", role: "status" },
+    "No coins yet: nothing has been ingested into this database. ",
+    el("code", {}, "make run"),
+    " starts a first ingest of every source; elsewhere run ",
+    el("code", {}, "coinflow ingest --source all"),
+    `. The runs below show its progress; this page reloads every ${EMPTY_RELOAD_S} s until the first prices land.`,
   );
 }
 
 /** Render the home view into `root`. */
 export async function renderHome(root) {
   const data = await graphql(HOME_QUERY);
+  if (!data.coins.totalCount) {
+    // Through the router (app.js listens to hashchange), so a failed reload shows its one-line error.
+    setTimeout(() => {
+      if (document.body.dataset.view === "home") window.dispatchEvent(new HashChangeEvent("hashchange"));
+    }, EMPTY_RELOAD_S * 1000);
+  }
   root.replaceChildren(
     coinsSection(data.coins),
     runsSection(data.runs.nodes, Date.now(), data.runs.pageInfo.hasNextPage),
