@@ -113,7 +113,13 @@ def write_coinpaprika(out: Path, history_coins: int, days: int) -> None:
 
 
 def _more_markets(recorded: list[dict[str, Any]], coin_list: list[dict[str, str]], count: int) -> list[dict[str, Any]]:
-    """Markets rows for real listed coins, shaped like a recorded row, with values scaled down by rank."""
+    """Markets rows for real listed coins, shaped like a recorded row, with market values below the last
+    recorded row's, halving every ten ranks.
+
+    Prices are the template's times a factor of the coin's own (0.001x-10x, seeded by its id), with the
+    supplies adjusted so market cap = price x circulating supply still holds: a generated coin never carries
+    a recorded coin's real price (a demo "trinique" at Bitcoin's $79,847 looked like a wrong stored value).
+    """
     taken = {row["id"] for row in recorded}
     candidates = [c for c in coin_list if c["id"] not in taken and c["id"].isascii() and " " not in c["id"]]
     rng = random.Random(20250304)
@@ -122,10 +128,18 @@ def _more_markets(recorded: list[dict[str, Any]], coin_list: list[dict[str, str]
     for offset, coin in enumerate(picked):
         template = copy.deepcopy(recorded[offset % len(recorded)])
         rank = len(recorded) + offset + 1
-        scale = 0.5 ** (1 + offset / 10)
+        # Below the last recorded row's market cap, halving every ten ranks: ranks stay in market-cap order.
+        scale = recorded[-1]["market_cap"] / template["market_cap"] * 0.5 ** (1 + offset / 10)
         for field in ("market_cap", "fully_diluted_valuation", "total_volume", "market_cap_change_24h"):
             if template.get(field) is not None:
                 template[field] = round(template[field] * scale, 2)
+        factor = _price_factor(coin["id"])
+        for field in PRICE_FIELDS:
+            if template.get(field) is not None:
+                template[field] = float(f"{template[field] * factor:.6g}")
+        for field in SUPPLY_FIELDS:
+            if template.get(field) is not None:
+                template[field] = round(template[field] * scale / factor, 2)
         template.update(
             id=coin["id"],
             symbol=coin["symbol"],
@@ -135,6 +149,16 @@ def _more_markets(recorded: list[dict[str, Any]], coin_list: list[dict[str, str]
         )
         rows.append(template)
     return rows
+
+
+PRICE_FIELDS = ("current_price", "high_24h", "low_24h", "price_change_24h", "ath", "atl")
+SUPPLY_FIELDS = ("circulating_supply", "total_supply", "max_supply")
+
+
+def _price_factor(coin_id: str) -> float:
+    """A per-coin price multiplier in [0.001, 10), log-uniform, from the id's hash."""
+    unit = int(hashlib.sha256(f"price:{coin_id}".encode()).hexdigest()[:8], 16) / 0x1_0000_0000
+    return 10 ** (-3 + 4 * unit)
 
 
 def _walk(coin_id: str, end_price: float, days: int) -> list[tuple[int, float]]:
