@@ -54,6 +54,10 @@ MATCHES = {
     ("btc-bitcoin", "BTC", "Bitcoin"): ("bitcoin", "symbol+name"),
     ("wbtc-wrapped-bitcoin", "WBTC", "Wrapped Bitcoin"): ("wrapped-bitcoin", "symbol+name"),
     ("weth-weth", "WETH", "WETH"): ("weth", "symbol+name"),
+    # slug families: CoinGecko numbers a taken slug (apollox-2 "APX", chain-2 "Onyxcoin", blocx-2 "BLOCX.")
+    ("apx-apollox-token", "APX", "ApolloX Token"): ("apollox-2", "slug"),
+    ("xcn-chain", "XCN", "Chain"): ("chain-2", "slug"),
+    ("blocx-blocx", "BLOCX", "BLOCX"): ("blocx-2", "slug"),
 }
 # Ties that symbol, name and slug cannot break: two CoinGecko "FLUX"/"Flux" and two "DODO", IOTA.
 TIES = {
@@ -67,6 +71,10 @@ ALONE = [
     ("bnb-binance-coin-x", "BNB", "Binance-Peg BNB Wormhole"),  # a made-up spelling: nothing shares it
     ("eth-ethereum-wormhole-copy", "ETH", "Ether Bridged"),
     ("pepe-pepe-chain-x", "PEPE", "Pepe Chain X"),
+    # Mirror Protocol's CoinPaprika id: its slug family is only the ticker ("mir"), which "Mir Token" shares
+    ("mir-mir-coin", "MIR", "Mir Coin"),
+    # a noted name (a made-up "[V1]") is another asset than CoinGecko's "Drife" (drife-2) of its family
+    ("drf-drife-v1", "DRF", "Drife [V1]"),
 ]
 
 
@@ -83,6 +91,9 @@ def test_signals_match_variants_keep_ties_never_merge_decoys_and_explain(
 
     assert {k[0]: found[k[0]][:2] for k in MATCHES} == {k[0]: v for k, v in MATCHES.items()}
     assert "slug 'render-token' = coingecko id 'render-token' (render, Render)" in str(found["rndr-render-token"][2])
+    assert "slug family 'apollox' (CoinGecko's -N aside) = coingecko id 'apollox-2' (apx, APX)" in str(
+        found["apx-apollox-token"][2]
+    )
     for key, candidates in TIES.items():
         canonical_id, method, _ = found[key[0]]
         assert method == "ambiguous" and canonical_id not in candidates, key
