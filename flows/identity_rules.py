@@ -124,7 +124,7 @@ class SignalIndex:
             self.slug[slug].add(canonical_id)
         if family:
             self.family[family].add(canonical_id)
-        for key in names(name, raw_slug):
+        for key in names(name, None if has_note(name) else raw_slug):  # a noted copy's id is its old name
             self.name[key].add(canonical_id)
         for key in symbols(symbol, name):
             self.symbol[key].add(canonical_id)

@@ -116,3 +116,27 @@ def test_signals_match_variants_keep_ties_never_merge_decoys_and_explain(
     result = CliRunner().invoke(app, ["coins", "explain", "swipe"], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     assert "sxp-swipe" in result.output and "slug" in result.output and "Solar" in result.output
+
+
+# The partner-absent case of bench/identity_heldout.py: CoinGecko's current token taken out of the list,
+# declared as CoinPaprika would (`<symbol>-<its CoinGecko id>`), leaves only the migrated-away copy, which
+# keeps the old id ("Liquidus (Old)" is `liquidus`, "SpookySwap [Old]" `spookyswap`); for APX, nothing
+# else of the family holds the ticker.
+PARTNER_GONE = {
+    ("liq-liquidus-2", "LIQ", "Liquidus"): "liquidus-2",
+    ("pepu-pepe-unchained-2", "PEPU", "Pepe Unchained"): "pepe-unchained-2",
+    ("boo-spookyswap-2", "BOO", "SpookySwap"): "spookyswap-2",
+    ("apx-apollox-token", "APX", "ApolloX Token"): "apollox-2",
+}
+
+
+def test_a_coin_whose_partner_is_missing_is_merged_into_no_old_or_bridged_copy(
+    engine: Engine, gecko: list[DeclaredCoin], overrides: Path
+) -> None:
+    gone = set(PARTNER_GONE.values())
+    resolve_coins(engine, "coingecko", [c for c in gecko if c.source_coin_id not in gone], "source-id")
+    resolve_coins(engine, "coinpaprika", [DeclaredCoin(*key) for key in PARTNER_GONE], "source-id")
+    found = mappings(engine)
+    # each founds its own coin: the id of "Liquidus (Old)" (`liquidus`) is the old token's name, no name key of it
+    assert {key[0]: found[key[0]][1] for key in PARTNER_GONE} == {key[0]: "source-id" for key in PARTNER_GONE}
+    assert not {canonical for canonical, _, _ in found.values()} & {c.source_coin_id for c in gecko}
