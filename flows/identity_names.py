@@ -41,6 +41,7 @@ def name_key(name: str) -> str:
     return "".join(words)
 
 
+@lru_cache(maxsize=1 << 16)
 def has_note(name: str) -> bool:
     """Whether a name carries a bracketed note other than "(prev. X)": "Drife [OLD]", "USDC (Wormhole)"."""
     return any(bracket in _PREVIOUS.sub(" ", name) for bracket in "([")
@@ -52,6 +53,7 @@ def slug_base(coingecko_id: str) -> str | None:
     return base if dash and base and number.isdigit() else None
 
 
+@lru_cache(maxsize=1 << 16)
 def family_key(source: str, source_coin_id: str, symbol: str) -> str | None:
     """The slug an id carries, CoinGecko's ``-N`` set aside, in :func:`name_key` form, or None.
 
