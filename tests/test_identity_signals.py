@@ -116,6 +116,9 @@ def test_signals_match_variants_keep_ties_never_merge_decoys_and_explain(
     result = CliRunner().invoke(app, ["coins", "explain", "swipe"], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     assert "sxp-swipe" in result.output and "slug" in result.output and "Solar" in result.output
+    family = CliRunner().invoke(app, ["coins", "explain", "apollox-2"], env={"COLUMNS": "300"})
+    assert family.exit_code == 0, family.output
+    assert "apx-apollox-token" in family.output and "slug family 'apollox'" in family.output
 
 
 # The partner-absent case of bench/identity_heldout.py: CoinGecko's current token taken out of the list,
