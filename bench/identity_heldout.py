@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flows.identity_rules import Decision, decide
-from models.coins import CoinMapping, DeclaredCoin
+from models.coins import CoinMapping, DeclaredCoin, slugify
 
 EVAL = Path(__file__).resolve().parents[1] / "data" / "identity_eval"
 PAIRS = EVAL / "coinpaprika_coingecko_ccpw_2022.csv"  # looked at while the rules were written: a dev set
@@ -69,12 +69,41 @@ def declared_from_id(paprika_id: str) -> DeclaredCoin:
     return DeclaredCoin(paprika_id, head.upper(), slug.strip("-").replace("-", " "))
 
 
+def universe_of(gecko: list[DeclaredCoin]) -> list[CoinMapping]:
+    """CoinGecko's list as the mappings another source's coins are matched against."""
+    return [CoinMapping("coingecko", c.source_coin_id, i, c.source_coin_id, c.symbol, c.name, c.platforms, "x")
+            for i, c in enumerate(gecko)]  # fmt: skip
+
+
+def partner_absent(gecko: list[DeclaredCoin], every: int = 8) -> list[Decision]:
+    """Precision where a coin has no partner: every ``every``-th CoinGecko coin is taken out of the list
+    and declared as a CoinPaprika coin (id ``symbol-<its CoinGecko id>``, its real symbol and name).
+
+    Its true partner is gone, so every match the rules make is a merge into another asset (a namesake,
+    a bridged or migrated copy), unless CoinGecko lists one asset twice: the decisions, to read.
+    """
+    held = gecko[::every]
+    gone = {c.source_coin_id for c in held}
+    declared = [DeclaredCoin(f"{slugify(c.symbol)}-{c.source_coin_id}", c.symbol.upper(), c.name) for c in held]
+    return decide("coinpaprika", declared, universe_of([c for c in gecko if c.source_coin_id not in gone]), {}, "")
+
+
+def partner_absent_report(decisions: list[Decision], show: int = 15) -> list[str]:
+    """Lines: how many partnerless coins were merged anyway, by method, and the first ``show`` of them."""
+    merged = [d for d in decisions if d.canonical_id]
+    lines = [
+        f"coins declared with their partner taken out: {len(decisions)}; merged anyway: {len(merged)} "
+        f"({100 * len(merged) / len(decisions):.1f}%) {dict(Counter(d.method for d in merged))}"
+    ]
+    for d in merged[:show]:
+        lines.append(f"  {d.method:<12} {d.coin.symbol:<10} {d.coin.name:<30} -> {d.canonical_id} [{d.evidence}]")
+    return lines
+
+
 def score(gecko: list[DeclaredCoin], tuned_on: set[str], pairs_path: Path = PAIRS) -> HeldOut:
     """Run the automatic rules (no overrides) for the usable pairs against CoinGecko's whole list."""
     truth, excluded = usable_pairs(read_pairs(pairs_path), {c.source_coin_id for c in gecko}, tuned_on)
-    universe = [CoinMapping("coingecko", c.source_coin_id, i, c.source_coin_id, c.symbol, c.name, c.platforms, "x")
-                for i, c in enumerate(gecko)]  # fmt: skip
-    decisions = decide("coinpaprika", [declared_from_id(p) for p in truth], universe, {}, "source-id")
+    decisions = decide("coinpaprika", [declared_from_id(p) for p in truth], universe_of(gecko), {}, "source-id")
     return HeldOut(truth, excluded, decisions)
 
 

@@ -33,7 +33,7 @@ def same_asset_gaps(reference: Path) -> list[tuple[float, float, float]]:
     for name in _TICKERS:
         body = json.loads((reference / name).read_text())
         [btc] = [t for t in (body if isinstance(body, list) else [body]) if t["id"] == "btc-bitcoin"]
-        at = datetime.fromisoformat(btc["last_updated"].replace("Z", "+00:00"))
+        at = _at(btc["last_updated"])
         usd = btc["quotes"]["USD"]
         for day in (at.date(), at.date() + timedelta(days=1)):
             point = daily[day.isoformat()]
@@ -54,6 +54,43 @@ def decoy_gaps(reference: Path, price_within_pct: float = 5.0) -> list[tuple[flo
             if price <= price_within_pct:
                 pairs.append((price, relative_gap_pct(a["market_cap"], b["market_cap"]), a["id"], b["id"]))
     return sorted(pairs, key=lambda p: p[1])
+
+
+def readings(reference: Path) -> tuple[dict[str, list[datetime]], dict[str, list[datetime]]]:
+    """When each coin was read: CoinPaprika id -> ticker times, CoinGecko id -> /coins/markets times,
+    from every recorded tickers and markets file (the only recorded readings with a market cap)."""
+    paprika: dict[str, list[datetime]] = {}
+    for path in sorted((reference / "coinpaprika").glob("tickers*.json")):
+        if path.name.endswith(".meta.json"):
+            continue
+        body = json.loads(path.read_text())
+        for t in body if isinstance(body, list) else [body]:
+            paprika.setdefault(t["id"], []).append(_at(t["last_updated"]))
+    gecko: dict[str, list[datetime]] = {}
+    for path in sorted((reference / "coingecko").glob("coins_markets*.json")):
+        if not path.name.endswith(".meta.json"):
+            for c in json.loads(path.read_text()):
+                gecko.setdefault(c["id"], []).append(_at(c["last_updated"]))
+    return paprika, gecko
+
+
+def coverage(reference: Path, truth: dict[str, str], window_minutes: float) -> str:
+    """How many held-out pairs (CoinPaprika id -> CoinGecko id) market evidence could be scored on:
+    each side read at all, and both read within ``window_minutes`` of each other."""
+    paprika, gecko = readings(reference)
+    both = [
+        p
+        for p, g in truth.items()
+        if any(abs(a - b) <= timedelta(minutes=window_minutes) for a in paprika.get(p, []) for b in gecko.get(g, []))
+    ]
+    return (
+        f"{len(truth)} pairs: CoinPaprika reading for {sum(p in paprika for p in truth)}, CoinGecko reading for "
+        f"{sum(g in gecko for g in truth.values())}, both within {window_minutes:g} min: {len(both)}"
+    )
+
+
+def _at(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
 def report(reference: Path) -> list[str]:

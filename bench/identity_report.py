@@ -4,8 +4,10 @@ which rule, which stay unmatched or tied, and how long resolution takes.
 Inputs: the full recorded CoinGecko /coins/list (17,892 coins) and every CoinPaprika coin in the
 recorded tickers and coin lists, from ../shared/reference (or --reference DIR). Prints each match with
 its method and evidence so a reviewer can confirm there is no false merge, then scores the held-out
-pairs of data/identity_eval/ (bench/identity_heldout.py): coins the rules were not written against,
-and prints the price and market-cap disagreement market evidence's tolerances rest on.
+pairs of data/identity_eval/ (bench/identity_heldout.py): coins the rules were not written against;
+the partner-absent stress test (CoinGecko coins declared with their own entry taken out: every match
+is a merge into another asset); how many held-out pairs have same-time market readings to score market
+evidence on; and the price and market-cap disagreement market evidence's tolerances rest on.
 
 Usage: uv run python bench/identity_report.py [--reference DIR] [--database-url URL]
 """
@@ -18,9 +20,18 @@ from collections import Counter
 from pathlib import Path
 
 from bench import identity_market_gaps
-from bench.identity_heldout import PAIRS, TEST_PAIRS, read_pairs, report, score
+from bench.identity_heldout import (
+    PAIRS,
+    TEST_PAIRS,
+    partner_absent,
+    partner_absent_report,
+    read_pairs,
+    report,
+    score,
+    universe_of,
+)
 from flows.identity import decide, read_overrides, resolve_coins
-from models.coins import CoinMapping, DeclaredCoin
+from models.coins import DeclaredCoin
 from models.db import make_engine
 from models.migrate import upgrade
 from models.settings import get_settings
@@ -56,8 +67,7 @@ def main() -> None:
     overrides = read_overrides(get_settings().coin_overrides_file)
 
     # The rules alone, in memory: CoinGecko's list as the existing universe, CoinPaprika's coins declared.
-    universe = [CoinMapping("coingecko", c.source_coin_id, i, c.source_coin_id, c.symbol, c.name, c.platforms, "x")
-                for i, c in enumerate(gecko)]  # fmt: skip
+    universe = universe_of(gecko)
     start = time.perf_counter()
     automatic = decide("coinpaprika", paprika, universe, {}, "source-id")
     rules_s = time.perf_counter() - start
@@ -92,11 +102,20 @@ def main() -> None:
     for d in sorted((d for d in decisions if d.canonical_id is None), key=lambda d: d.coin.source_coin_id):
         print(f"  {d.method:<12} {d.coin.source_coin_id:<32} {d.coin.symbol:<8} {d.coin.name:<32} {list(d.candidates)}")
     recorded = {c.source_coin_id for c in paprika}
+    dev = score(gecko, recorded)
+    test = score(gecko, recorded | {p for p, _ in read_pairs(PAIRS)}, TEST_PAIRS)
     print("\nheld-out dev set (data/identity_eval/*ccpw*; rules revised after reading its misses), rules only:")
-    for line in report(score(gecko, recorded)):
+    for line in report(dev):
         print(line)
     print("\nheld-out test set (data/identity_eval/*komodo*; scored once the rules were written), rules only:")
-    for line in report(score(gecko, recorded | {p for p, _ in read_pairs(PAIRS)}, TEST_PAIRS)):
+    for line in report(test):
+        print(line)
+    window = get_settings().identity_market_window_minutes
+    print("\nmarket evidence on the held-out pairs: recorded readings with a market cap (tickers, /coins/markets)")
+    for label, held in (("dev", dev), ("test", test)):
+        print(f"  {label}: {identity_market_gaps.coverage(args.reference, held.truth, window)}")
+    print("\npartner taken out (every 8th CoinGecko coin declared without its partner), rules only:")
+    for line in partner_absent_report(partner_absent(gecko)):
         print(line)
     print("\nmarket evidence: disagreement on the recorded data (bench/identity_market_gaps.py)")
     for line in identity_market_gaps.report(args.reference):

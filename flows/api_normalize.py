@@ -11,10 +11,10 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from flows.identity import resolve_coins
-from models.coins import DeclaredCoin
+from models.coins import DeclaredCoin, MatchMethods
 from models.load import PRICE_COLUMNS
 
-MATCH_METHOD = "source-id"
+MATCH_METHOD = MatchMethods.SOURCE_ID
 
 
 def coin_ids(engine: Engine, source: str, declared: Mapping[str, DeclaredCoin]) -> dict[str, int]:

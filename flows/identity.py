@@ -20,6 +20,7 @@ from flows.identity_rules import Decision, decide
 from models.coins import (
     CoinMapping,
     DeclaredCoin,
+    MatchMethods,
     add_mappings,
     create_coins,
     move_mapping,
@@ -104,7 +105,8 @@ def _apply(conn: Connection, source: str, decisions: list[Decision], mappings: l
         existing = known.get((source, decision.coin.source_coin_id))
         if existing is not None:
             reason = f"override: {source}/{decision.coin.source_coin_id} -> {canonical_id}"
-            move_mapping(conn, existing, ids[canonical_id], canonical_id, reason, "override", decision.evidence)
+            method = MatchMethods.OVERRIDE
+            move_mapping(conn, existing, ids[canonical_id], canonical_id, reason, method, decision.evidence)
             continue
         rows.append(
             {

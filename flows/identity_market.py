@@ -22,6 +22,7 @@ from flows.identity_rules import AMBIGUOUS, build_index, candidates_sharing_a_ke
 from models.coins import (
     CoinMapping,
     DeclaredCoin,
+    MatchMethods,
     Quote,
     latest_quotes,
     move_mapping,
@@ -31,9 +32,9 @@ from models.coins import (
 from models.run_log import bump_data_version
 from models.settings import Settings, get_settings
 
-MARKET = "market"
+MARKET = MatchMethods.MARKET
 # Methods of a source id that founded its own coin: the ones market evidence may still move.
-_LONE_METHODS = ("source-id", AMBIGUOUS)
+_LONE_METHODS = (MatchMethods.SOURCE_ID, AMBIGUOUS)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,9 @@
   "Power Ledger" and "Powerledger" -> ``powerledger``, "Frax (prev. FXS)" -> ``frax``. Any other
   bracket stays part of the name: "Aleph.im (Wormhole)" and "Quickswap [OLD]" are other assets
   (a bridged copy, a migrated-away token) than "Aleph.im" and "Quickswap".
+- :func:`has_note`: whether a name carries such a bracket.
+- :func:`slug_base` / :func:`family_key`: the slug under CoinGecko's numbered ids (``apollox-2``,
+  ``chain-2``; CoinGecko appends ``-N`` when the slug is taken), and an id's slug family.
 - :func:`previous_names`: what a "(prev. X)" note says the coin was called (a name or a ticker).
 - :func:`id_slug`: the name slug a source's own id carries. CoinGecko's id is that slug
   (``injective-protocol``); CoinPaprika's id is ``<symbol>-<slug>`` (``inj-injective-protocol``);
@@ -36,6 +39,31 @@ def name_key(name: str) -> str:
     while len(words) > 1 and words[-1] in NAME_SUFFIXES:
         words.pop()
     return "".join(words)
+
+
+@lru_cache(maxsize=1 << 16)
+def has_note(name: str) -> bool:
+    """Whether a name carries a bracketed note other than "(prev. X)": "Drife [OLD]", "USDC (Wormhole)"."""
+    return any(bracket in _PREVIOUS.sub(" ", name) for bracket in "([")
+
+
+def slug_base(coingecko_id: str) -> str | None:
+    """The slug under CoinGecko's numbered id for a taken slug (``apollox-2`` -> ``apollox``), else None."""
+    base, dash, number = coingecko_id.rpartition("-")
+    return base if dash and base and number.isdigit() else None
+
+
+@lru_cache(maxsize=1 << 16)
+def family_key(source: str, source_coin_id: str, symbol: str) -> str | None:
+    """The slug an id carries, CoinGecko's ``-N`` set aside, in :func:`name_key` form, or None.
+
+    ``apx-apollox-token`` (CoinPaprika) and ``apollox-2`` (CoinGecko) -> ``apollox``: a family of
+    ids that once wanted the same slug (all the coins called "Apollox"), not one coin.
+    """
+    slug = id_slug(source, source_coin_id, symbol)
+    if slug and source == "coingecko":
+        slug = slug_base(slug) or slug
+    return slug_key(slug) or None if slug else None
 
 
 def slug_key(slug: str) -> str:

@@ -6,6 +6,10 @@ Signals, each a match method recorded with its evidence (``coinflow coins explai
   ``slug``         the name slug in the coin's id equals the other source's id (CoinPaprika
                    ``inj-injective-protocol`` <-> CoinGecko ``injective-protocol``), and the symbol
                    agrees as well, or the name does while no other coin there holds this ticker;
+                   failing every other signal, the slug *family* (CoinGecko's ``-N`` of a taken slug
+                   set aside: ``apx-apollox-token`` <-> ``apollox-2``) when exactly one coin of the
+                   family holds the ticker, neither name carries a note ("[OLD]", "(Wormhole)") and
+                   the family is more than the ticker (or the two slugs are the same letters);
   ``name+symbol``  the same symbol and the same name once case, punctuation, spacing, a trailing
                    Token/Coin/Network/Protocol/Chain/Finance and "(prev. X)" notes are set aside
                    (a name that is then only the ticker is no evidence).
@@ -21,10 +25,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from flows.identity_names import id_slug, name_key, previous_names, slug_key
-from models.coins import CoinMapping, DeclaredCoin
+from flows.identity_names import family_key, has_note, id_slug, name_key, previous_names, slug_base, slug_key
+from models.coins import CoinMapping, DeclaredCoin, MatchMethods
 
-AMBIGUOUS = "ambiguous"
+AMBIGUOUS = MatchMethods.AMBIGUOUS
 # Platform names differ between sources; contracts compare on one spelling.
 _PLATFORM_ALIASES = {
     "eth-ethereum": "ethereum",
@@ -97,23 +101,30 @@ class SignalIndex:
     own_exact: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     own_slug: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     own_name: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    family: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # slug family -> coins
+    own_family: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     ids: dict[str, CoinMapping] = field(default_factory=dict)  # canonical id -> one other-source mapping
 
     def add(self, source: str, coin_id: str, symbol: str, name: str, canonical_id: str | None) -> None:
         """Index one coin: another source's (``canonical_id`` set) or this source's own (None)."""
         raw_slug = id_slug(source, coin_id, symbol)
         slug = _compact(raw_slug)
+        family = family_key(source, coin_id, symbol)
         if canonical_id is None:
             self.own_exact[identity_key(symbol, name)].add(coin_id)
             if slug:
                 self.own_slug[slug].add(coin_id)
+            if family:
+                self.own_family[family].add(coin_id)
             for key in names(name, None):
                 self.own_name[(identity_key(symbol, "")[0], key)].add(coin_id)
             return
         self.exact[identity_key(symbol, name)].add(canonical_id)
         if slug:
             self.slug[slug].add(canonical_id)
-        for key in names(name, raw_slug):
+        if family:
+            self.family[family].add(canonical_id)
+        for key in names(name, None if has_note(name) else raw_slug):  # a noted copy's id is its old name
             self.name[key].add(canonical_id)
         for key in symbols(symbol, name):
             self.symbol[key].add(canonical_id)
@@ -157,7 +168,7 @@ def match(index: SignalIndex, coin: DeclaredCoin, new_method: str) -> Decision:
         return Decision(coin, None, new_method)
     by_address = set().union(*(index.contract[pair] for pair in contract_keys(coin.platforms)))
     if len(by_address) == 1:
-        return Decision(coin, next(iter(by_address)), "contract", evidence="same contract address")
+        return Decision(coin, next(iter(by_address)), MatchMethods.CONTRACT, evidence="same contract address")
     if len(by_address) > 1:
         return Decision(coin, None, AMBIGUOUS, tuple(sorted(by_address)), "contract shared by several coins")
     key = identity_key(coin.symbol, coin.name)
@@ -165,17 +176,21 @@ def match(index: SignalIndex, coin: DeclaredCoin, new_method: str) -> Decision:
     exact_unique = len(exact) == 1 and len(index.own_exact[key]) == 1
     picks: dict[str, str] = {}  # method -> the one coin it names
     if exact_unique:
-        picks["symbol+name"] = next(iter(exact))
+        picks[MatchMethods.SYMBOL_NAME] = next(iter(exact))
     raw_slug = id_slug(index.source, coin.source_coin_id, coin.symbol)
     slug = _compact(raw_slug)
     slug_found = _slug_pick(index, coin, slug, raw_slug)
     contested = slug_found if isinstance(slug_found, tuple) else ()
     slug_pick = slug_found if isinstance(slug_found, str) else None
     if slug_pick:
-        picks["slug"] = slug_pick
+        picks[MatchMethods.SLUG] = slug_pick
     name_pick = _name_pick(index, coin)
     if name_pick:
-        picks["name+symbol"] = name_pick
+        picks[MatchMethods.NAME_SYMBOL] = name_pick
+    fallback = None if picks or contested or exact else _family_pick(index, coin)
+    if fallback:
+        method, target, evidence = fallback
+        return Decision(coin, target, method, evidence=evidence)
     named = set(picks.values())
     if contested and (not named or not named <= set(contested)):  # a pick among them wins; else a tie
         evidence = f"slug names {contested[0]!r}, but {', '.join(contested[1:])} hold the ticker or the name"
@@ -184,11 +199,11 @@ def match(index: SignalIndex, coin: DeclaredCoin, new_method: str) -> Decision:
         return Decision(coin, None, AMBIGUOUS, tuple(sorted(named | exact)), f"signals disagree: {picks}")
     if len(exact) > 1 or (exact and len(index.own_exact[key]) > 1):  # ties stay ties (market evidence may break one)
         return Decision(coin, None, AMBIGUOUS, tuple(sorted(exact)), "several coins share symbol and name")
-    for method in ("symbol+name", "slug", "name+symbol"):
+    for method in (MatchMethods.SYMBOL_NAME, MatchMethods.SLUG, MatchMethods.NAME_SYMBOL):
         if method in picks:
             target = picks[method]
             others = sorted(m for m in picks if m != method)
-            evidence = _slug_evidence(index, target, raw_slug) if method == "slug" else method
+            evidence = _slug_evidence(index, target, raw_slug) if method == MatchMethods.SLUG else method
             return Decision(coin, target, method, evidence=evidence + (f"; also {', '.join(others)}" if others else ""))
     return Decision(coin, None, new_method)
 
@@ -213,10 +228,10 @@ def decide(
         existing = known.get((source, coin.source_coin_id))
         if existing is not None:
             if override and override != existing.canonical_id:
-                decisions.append(Decision(coin, override, "override", evidence="data/coin_overrides.csv"))
+                decisions.append(Decision(coin, override, MatchMethods.OVERRIDE, evidence="data/coin_overrides.csv"))
             continue
         if override:
-            decisions.append(Decision(coin, override, "override", evidence="data/coin_overrides.csv"))
+            decisions.append(Decision(coin, override, MatchMethods.OVERRIDE, evidence="data/coin_overrides.csv"))
             continue
         decisions.append(match(index, coin, new_method))
     return decisions
@@ -258,6 +273,40 @@ def _name_pick(index: SignalIndex, coin: DeclaredCoin) -> str | None:
     if len(found) != 1 or any(len(index.own_name.get(pair, ())) > 1 for pair in pairs):
         return None
     return next(iter(found))
+
+
+def _family_pick(index: SignalIndex, coin: DeclaredCoin) -> tuple[str, str, str] | None:
+    """The one coin of this coin's slug family (its id's slug, CoinGecko's ``-N`` set aside) holding its
+    ticker, the family's only one on this side too: ``apx-apollox-token`` -> ``apollox-2`` (APX).
+
+    Not when either name carries a note ("[OLD]", "(Wormhole)": a migrated or bridged copy), nor when
+    the family is only the ticker once suffixes are set aside (``mir-coin`` / ``mir-token``), unless
+    the slugs are the same letters (``blocx`` / ``blocx-2``).
+    """
+    family = family_key(index.source, coin.source_coin_id, coin.symbol)
+    if not family or has_note(coin.name) or len(index.own_family.get(family, ())) != 1:
+        return None
+    own_symbols = symbols(coin.symbol, coin.name)
+    own_slug = _compact(id_slug(index.source, coin.source_coin_id, coin.symbol))
+    found = set()
+    for target in index.family.get(family, ()):
+        other = index.ids[target]
+        if has_note(other.name) or not own_symbols & symbols(other.symbol, other.name):
+            continue
+        base = id_slug(other.source, other.source_coin_id, other.symbol)
+        base = slug_base(base) or base if base and other.source == "coingecko" else base
+        if family in own_symbols and own_slug != _compact(base):
+            continue
+        found.add(target)
+    if len(found) != 1:
+        return None
+    [target] = found
+    other = index.ids[target]
+    evidence = (
+        f"slug family {family!r} (CoinGecko's -N aside) = {other.source} id {other.source_coin_id!r} "
+        f"({other.symbol}, {other.name}), its only coin of the family with this ticker"
+    )
+    return MatchMethods.SLUG, target, evidence
 
 
 def _compact(slug: str | None) -> str | None:

@@ -4,10 +4,10 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from flows.identity import resolve_coins
-from models.coins import DeclaredCoin, slugify
+from models.coins import DeclaredCoin, MatchMethods, slugify
 from models.load import PRICE_COLUMNS
 
-CSV_MATCH_METHOD = "csv-declared"
+CSV_MATCH_METHOD = MatchMethods.CSV_DECLARED
 
 
 def csv_source_coin_id(symbol: str, name: str) -> str:

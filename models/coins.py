@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Connection, and_, func, insert, select, update
 from sqlmodel import col
@@ -15,9 +15,35 @@ from sqlmodel import col
 from models.columns import as_utc
 from models.market import Coin, CoinIdentityChange, CoinSource, Price
 
+
+class MatchMethods:
+    """The ``coin_sources.match_method`` values, defined once (rules: flows/identity_rules.py,
+    flows/identity_market.py); graphql_api/gql/scalars.py ``MatchMethod`` exposes the same values.
+
+    Plain strings, not an Enum: they are stored as text and a driver may write an Enum member's name.
+    """
+
+    OVERRIDE: Final = "override"
+    CONTRACT: Final = "contract"
+    SYMBOL_NAME: Final = "symbol+name"
+    SLUG: Final = "slug"
+    NAME_SYMBOL: Final = "name+symbol"
+    MARKET: Final = "market"
+    AMBIGUOUS: Final = "ambiguous"
+    SOURCE_ID: Final = "source-id"  # an API source's coin founded its own coin
+    CSV_DECLARED: Final = "csv-declared"  # a CSV file's coin founded its own coin
+
+
 # Methods by which a source id joined a coin another source founded (see flows/identity.py);
 # any other method (csv-declared, source-id, ambiguous) means the source id founded its own coin.
-CROSS_SOURCE_METHODS = ("override", "contract", "symbol+name", "slug", "name+symbol", "market")
+CROSS_SOURCE_METHODS = (
+    MatchMethods.OVERRIDE,
+    MatchMethods.CONTRACT,
+    MatchMethods.SYMBOL_NAME,
+    MatchMethods.SLUG,
+    MatchMethods.NAME_SYMBOL,
+    MatchMethods.MARKET,
+)
 _IN_LIST_MAX = 5000  # ids per IN list: well under SQLite's bound on parameters
 
 
@@ -125,7 +151,7 @@ def move_mapping(
     to_coin_id: int,
     to_canonical_id: str,
     reason: str,
-    method: str = "override",
+    method: str = MatchMethods.OVERRIDE,
     evidence: str | None = None,
 ) -> None:
     """Point an existing mapping (and its source's prices) at another coin, and record the change.

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, column, text
 
+from models.coins import MatchMethods
 from models.columns import JsonPayload, UtcDateTime, as_utc
 
 
@@ -69,10 +70,10 @@ def _view(row: Any) -> MappingView:
 def unmatched(conn: Connection, source: str | None = None, limit: int = 50) -> tuple[int, list[MappingView]]:
     """Coins only one source knows, and ties (``ambiguous``) first; returns (total, first ``limit``)."""
     where = (
-        "WHERE (cs.match_method = 'ambiguous' OR cs.coin_id IN "
+        "WHERE (cs.match_method = :ambiguous OR cs.coin_id IN "
         "(SELECT coin_id FROM coin_sources GROUP BY coin_id HAVING count(*) = 1))"
     )
-    params: dict[str, Any] = {"limit": limit}
+    params: dict[str, Any] = {"limit": limit, "ambiguous": MatchMethods.AMBIGUOUS}
     if source:
         where += " AND cs.source = :source"
         params["source"] = source
@@ -81,7 +82,7 @@ def unmatched(conn: Connection, source: str | None = None, limit: int = 50) -> t
     ).scalar_one()
     rows = conn.execute(
         _mappings(
-            f"{_MAPPINGS} {where} ORDER BY CASE WHEN cs.match_method = 'ambiguous' THEN 0 ELSE 1 END, "
+            f"{_MAPPINGS} {where} ORDER BY CASE WHEN cs.match_method = :ambiguous THEN 0 ELSE 1 END, "
             "c.canonical_id, cs.source LIMIT :limit"
         ),
         params,
