@@ -113,6 +113,6 @@ def _edge(
     return json_object(pairs)
 
 
-def aggregate_order(value: ColumnElement[Any], order: Any) -> Any:
-    """``value ORDER BY order`` inside an aggregate."""
-    return aggregate_order_by(value, order)
+def aggregate_order(value: ColumnElement[Any], *order: Any) -> Any:
+    """``value ORDER BY order, ...`` inside an aggregate."""
+    return aggregate_order_by(value, *order)

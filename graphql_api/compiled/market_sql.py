@@ -155,7 +155,7 @@ def _sources(fields: tuple[Field, ...], row: FromClause) -> ColumnElement[Any]:
         if field.name not in rendered:
             raise NotCompilableError(f"CoinSourceId.{field.name}")
         pairs.append((field.key, rendered[field.name]()))
-    ordered = aggregate_order(json_object(pairs), (mapping.c.source, mapping.c.source_coin_id))
+    ordered = aggregate_order(json_object(pairs), mapping.c.source, mapping.c.source_coin_id)
     return (
         select(func.coalesce(func.json_agg(ordered, type_=JSON), cast(literal("[]"), JSON)))
         .where(mapping.c.coin_id == row.c.id)
