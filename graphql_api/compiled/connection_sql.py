@@ -9,7 +9,7 @@ the resolvers' COUNT as a scalar subquery, present only when selected.
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, cast, func, literal, select, type_coerce
+from sqlalchemy import ColumnElement, Select, Subquery, cast, func, literal, literal_column, select, type_coerce
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.types import JSON, Text
 
@@ -94,7 +94,8 @@ def connection_json(
             pairs.append((field.key, typename(f"{type_prefix}Connection")))
         else:
             raise NotCompilableError(field.name)
-    return select(json_object(pairs)).select_from(numbered).scalar_subquery()
+    # GROUP BY (): one row even when no aggregate is selected (only __typename) or the page is empty.
+    return select(json_object(pairs)).select_from(numbered).group_by(literal_column("()")).scalar_subquery()
 
 
 def _edge(
