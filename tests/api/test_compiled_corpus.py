@@ -11,7 +11,10 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from graphql_api.app import create_app
+from models.settings import Settings
 from tests.api.compiled_paths import ask, seeded_paths, strict
+from tests.api.conftest import ApiClient
 
 __all__ = ["seeded_paths"]  # the module-scoped fixture, used by name
 
@@ -139,3 +142,26 @@ def test_outside_the_compilable_set_the_resolvers_answer(
     _, reference = ask(resolving, query, variables)
     assert path == "resolvers"
     assert strict(compiled) == strict(reference)
+
+
+def test_compiled_answers_are_cached_and_the_path_is_counted(seeded_paths: tuple[str, FastAPI, FastAPI]) -> None:
+    backend, compiling, _ = seeded_paths
+    url = compiling.state.engine.url.render_as_string(hide_password=False)
+    app = create_app(Settings(database_url=url, api_response_cache_size=16))
+    try:
+        query, variables = COMPILED[0]
+        first_path, first = ask(app, query, variables)
+        second_path, second = ask(app, query, variables)
+        scrape = ApiClient(app).get("/metrics").text
+    finally:
+        app.state.engine.dispose()
+    expected = "compiled" if backend == "postgresql" else "resolvers"
+    assert (first_path, second_path) == (expected, "cache")
+    assert second == first
+    assert f'coinflow_graphql_execution_total{{path="{expected}"}} 1.0' in scrape
+    assert 'coinflow_graphql_execution_total{path="cache"} 1.0' in scrape
+
+
+def test_compilation_can_be_turned_off(seeded_paths: tuple[str, FastAPI, FastAPI]) -> None:
+    _, _, resolving = seeded_paths
+    assert ask(resolving, *COMPILED[0])[0] == "resolvers"
