@@ -179,6 +179,12 @@ class ApiMetrics:
         self.graphql_errors = Counter(
             "coinflow_graphql_errors", "GraphQL operations answered with errors", ["operation"], registry=self.registry
         )
+        self.graphql_execution = Counter(
+            "coinflow_graphql_execution",
+            "GraphQL operations by the path that answered (compiled, resolvers, cache)",
+            ["path"],
+            registry=self.registry,
+        )
         self.cache = Counter(
             "coinflow_graphql_response_cache", "GraphQL response cache lookups", ["result"], registry=self.registry
         )

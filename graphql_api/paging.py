@@ -138,13 +138,19 @@ def fetch_page(
     descending: bool = False,
 ) -> Page:
     """Run ``statement`` bounded and ordered by the keyset; one statement, ``size + 1`` rows at most."""
-    bounded = (
+    rows = list(conn.execute(bounded_statement(statement, columns, request, descending)))
+    return shape_page(rows, request)
+
+
+def bounded_statement(
+    statement: Select[Any], columns: Sequence[ColumnElement[Any]], request: PageRequest, descending: bool = False
+) -> Select[Any]:
+    """``statement`` bounded and ordered by the keyset, ``size + 1`` rows (the extra one says more exist)."""
+    return (
         statement.where(*keyset_conditions(columns, request, descending))
         .order_by(*keyset_order(columns, request, descending))
         .limit(request.size + 1)
     )
-    rows = list(conn.execute(bounded))
-    return shape_page(rows, request)
 
 
 def shape_page(rows: list[Any], request: PageRequest) -> Page:

@@ -137,6 +137,9 @@ class Settings(BaseSettings):
         default=64 * 1024 * 1024, ge=0, description="Byte budget of the GraphQL response cache (0 turns it off)"
     )
     api_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="Largest request body (bigger: 413)")
+    api_compile_graphql: bool = Field(
+        default=True, description="Answer compilable GraphQL queries with one SQL statement (PostgreSQL only)"
+    )
     api_max_variables: int = Field(default=100, ge=1, description="Most variables in one GraphQL request")
     api_metrics_cache_s: float = Field(default=10.0, ge=0.0, description="How long ETL gauges read from the DB live")
     api_gc_gen0_threshold: int = Field(

@@ -1,5 +1,6 @@
 """Queries over coins and prices: ``coins``, ``coin`` and the top-level ``prices``."""
 
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated
 
@@ -10,7 +11,7 @@ from graphql_api.gql.coin_types import Coin, From, Price, SourceArg, To
 from graphql_api.gql.connection import After, Before, Connection, First, Last, to_connection
 from graphql_api.gql.context import Context
 from graphql_api.gql.scalars import Source, source_value
-from graphql_api.paging import page_request
+from graphql_api.paging import PageRequest, page_request
 from graphql_api.queries.coins import (
     KEY_TYPES,
     CoinFilter,
@@ -72,6 +73,39 @@ class CoinOrderBy:
     direction: Direction = strawberry.field(default=Direction.ASC, description="Which end comes first.")
 
 
+@dataclass(frozen=True)
+class CoinsPage:
+    """The ``coins`` arguments checked and decoded: filter, order, cursor kind and page request."""
+
+    filter: CoinFilter
+    order: CoinOrder
+    descending: bool
+    kind: str
+    request: PageRequest
+
+
+def coins_page(
+    filter: CoinFilterInput | None,
+    order_by: CoinOrderBy | None,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> CoinsPage:
+    """What ``coins`` lists, for the resolver and the compiled path alike.
+
+    Raises:
+        BadInputError: paging arguments out of bounds or a cursor not of this list (``paging.page_request``).
+    """
+    given = filter or CoinFilterInput()
+    f = CoinFilter(given.symbol, given.search, source_value(given.source), given.matched)
+    order_by = order_by or CoinOrderBy()
+    order = CoinOrder(order_by.field.value)
+    descending = order_by.direction is Direction.DESC
+    kind = cursor_kind(order, descending)
+    return CoinsPage(f, order, descending, kind, page_request(kind, KEY_TYPES[order], first, after, last, before))
+
+
 @strawberry.type(description="Coins and prices.")
 class CoinQuery:
     """Coins and prices."""
@@ -92,20 +126,14 @@ class CoinQuery:
         before: Before = None,
     ) -> Connection[Coin]:
         """A page of coins."""
-        given = filter or CoinFilterInput()
-        f = CoinFilter(given.symbol, given.search, source_value(given.source), given.matched)
-        order_by = order_by or CoinOrderBy()
-        order = CoinOrder(order_by.field.value)
-        descending = order_by.direction is Direction.DESC
-        kind = cursor_kind(order, descending)
-        request = page_request(kind, KEY_TYPES[order], first, after, last, before)
-        page, _ = await info.context.run(page_coins, f, order, descending, request)
+        wanted = coins_page(filter, order_by, first, after, last, before)
+        page, _ = await info.context.run(page_coins, wanted.filter, wanted.order, wanted.descending, wanted.request)
         return to_connection(
             page,
-            kind,
+            wanted.kind,
             lambda row: (row.sort_key, row.id),
             Coin.from_row,
-            lambda: info.context.run(count_coins, f),
+            lambda: info.context.run(count_coins, wanted.filter),
         )
 
     @strawberry.field(description="One coin by its canonical id.")

@@ -23,6 +23,7 @@ class Context(BaseContext):
         super().__init__()
         self.engine = engine
         self.settings = settings
+        self.execution_path = "resolvers"  # or "compiled" (graphql_api/compiled/execution.py)
 
     async def run(self, query: Callable[..., T], *args: Any) -> T:
         """Run ``query(conn, *args)`` on a pooled connection in a worker thread (the driver blocks)."""

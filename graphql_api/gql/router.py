@@ -42,6 +42,9 @@ from graphql_api.metrics import ApiMetrics
 from graphql_api.queries.runs import read_data_version
 from models.settings import Settings
 
+# Which path answered an operation: compiled, resolvers or cache (always sent; never in the payload).
+EXECUTION_HEADER = "x-coinflow-execution"
+
 
 class CachingGraphQLRouter(GraphQLRouter[Context, None]):
     """Serves GraphQL, answering repeated queries of the current data version from a byte-bounded cache."""
@@ -133,6 +136,7 @@ class CachingGraphQLRouter(GraphQLRouter[Context, None]):
             cached = self.cache.get(key)
             if cached is not None:
                 self.metrics.cache.labels("hit").inc()
+                self._record_path(sub_response, "cache")
                 return cached
             self.metrics.cache.labels("miss").inc()
         result = await super().execute_single(
@@ -143,11 +147,17 @@ class CachingGraphQLRouter(GraphQLRouter[Context, None]):
             root_value=root_value,
             request_data=request_data,
         )
+        self._record_path(sub_response, context.execution_path)
         if result.errors:
             self.metrics.graphql_errors.labels(label).inc()
         elif key is not None and self.cache is not None:
             self.cache.put(key, result)
         return result
+
+    def _record_path(self, sub_response: Any, path: str) -> None:
+        """Which path answered: the ``x-coinflow-execution`` header and the execution metric's label."""
+        sub_response.headers[EXECUTION_HEADER] = path
+        self.metrics.graphql_execution.labels(path).inc()
 
 
 def is_mutation(query: str, operation_name: str | None) -> bool:

@@ -21,6 +21,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from graphql_api.compiled.execution import CompiledExecution
 from graphql_api.gql.argument_bounds import ArgumentBoundsRule, VariableBounds
 from graphql_api.gql.coin_queries import CoinQuery
 from graphql_api.gql.cost import QueryCostLimiter
@@ -72,6 +73,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=settings.api_max_tokens),
         lambda: QueryCostLimiter(max_cost=settings.api_max_cost),
         VariableBounds,
+        CompiledExecution,  # after the limits: their on_execute checks run first
         lambda: MaskUnexpectedErrors(should_mask_error=is_unexpected, error_message=MASKED_MESSAGE),
     ]
     if not settings.api_introspection:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Float, cast, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Connection, Float, Select, cast, exists, func, literal, or_, select
 
 from graphql_api.paging import Page, PageRequest, fetch_page
 from graphql_api.queries.prices import latest_per_source, latest_statement, search_condition
@@ -108,6 +108,14 @@ def page_coins(
     conn: Connection, f: CoinFilter, order: CoinOrder, descending: bool, request: PageRequest
 ) -> tuple[Page, list[ColumnElement[Any]]]:
     """One page of coins (rows carry ``sort_key``), keyset on (sort key, id)."""
+    statement, columns = coin_list_statement(f, order, descending)
+    return fetch_page(conn, statement, columns, request, descending), columns
+
+
+def coin_list_statement(
+    f: CoinFilter, order: CoinOrder, descending: bool
+) -> tuple[Select[Any], list[ColumnElement[Any]]]:
+    """The coins matching ``f`` with their ``sort_key`` (unbounded, unordered) and the keyset columns."""
     statement = select(coins)
     latest = None
     if order in (CoinOrder.RANK, CoinOrder.MARKET_CAP):
@@ -115,8 +123,7 @@ def page_coins(
         statement = statement.outerjoin(latest, latest.c.coin_id == coins.c.id)
     key = _sort_key(order, descending, latest)
     columns: list[ColumnElement[Any]] = [key, coins.c.id]
-    statement = statement.add_columns(key.label("sort_key")).where(*coin_conditions(f))
-    return fetch_page(conn, statement, columns, request, descending), columns
+    return statement.add_columns(key.label("sort_key")).where(*coin_conditions(f)), columns
 
 
 def count_coins(conn: Connection, f: CoinFilter) -> int:

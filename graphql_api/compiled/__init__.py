@@ -1,0 +1,12 @@
+"""GraphQL operations compiled to ONE PostgreSQL statement that returns the whole ``data`` object as JSON.
+
+The resolvers stay the reference: an operation is compiled only when every selected field is in the
+compilable set (``plan``), otherwise — and always on SQLite — it runs through the resolvers. The
+statement renders values exactly as the resolver path's orjson does (``json_text``), so both paths
+answer byte-for-byte the same JSON once whitespace is set aside (tests/api/test_compiled_*.py).
+
+Modules, one job each: ``selection`` (the validated document as a tree of fields), ``json_text``
+(values as orjson writes them, in SQL), ``connection_sql`` (a keyset page as a Relay connection),
+``market_sql`` (coins, prices, series), ``plan`` (the root fields), ``execution`` (the Strawberry
+extension that runs the statement or steps aside).
+"""

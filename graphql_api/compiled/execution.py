@@ -1,0 +1,104 @@
+"""The Strawberry extension that answers a validated query with one compiled statement, or steps aside.
+
+It runs in ``on_execute`` after the limits (validation rules, ``QueryCostLimiter``, ``VariableBounds``)
+have passed. When the database is PostgreSQL, ``COINFLOW_API_COMPILE_GRAPHQL`` is on and every field is
+compilable, the statement's JSON text becomes the result's ``data`` as an ``orjson.Fragment`` (spliced
+into the response bytes as is, and cached by the response cache like any result); otherwise the
+resolvers execute as usual. The compiled SQL is kept per (query text, operation, variables), so a
+repeated request costs the statement's execution and little Python. Any failure of the statement — a
+value the resolvers would refuse (``json_text.FALLBACK_MARKER``), a timeout, the database going away —
+also hands the operation to the resolvers, so every error a client sees is the resolvers' own.
+``Context.execution_path`` records which path answered (the router turns it into a header and a metric label).
+"""
+
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from graphql import DocumentNode
+from sqlalchemy import Connection, Dialect
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext, ExecutionResult
+
+from graphql_api.compiled.plan import data_statement
+from graphql_api.compiled.selection import NotCompilableError, root_fields
+from graphql_api.gql.context import Context
+from graphql_api.json_logging import log
+
+COMPILED = "compiled"
+RESOLVERS = "resolvers"
+
+
+class CompiledExecution(SchemaExtension):
+    """Short-circuits execution with the compiled statement's answer when it can."""
+
+    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+        """Compile and run the operation, or leave it to the resolvers."""
+        execution = self.execution_context
+        context = execution.context
+        document = execution.graphql_document
+        if isinstance(context, Context) and _enabled(context) and document is not None:
+            key = (execution.query or "", execution.operation_name, orjson.dumps(execution.variables or {}))
+            plan = _PLANS.get(key, _MISSING)
+            if plan is _MISSING:
+                plan = _plan(execution, document, context.engine.dialect)
+                _remember(key, plan)
+            if plan is not None:
+                data = await _run(context, plan)
+                if data is not None:
+                    execution.result = ExecutionResult(data=orjson.Fragment(data), errors=None)  # type: ignore[arg-type]
+                    context.execution_path = COMPILED
+        yield
+
+
+# Compiled SQL by (query text, operation name, variables): building and compiling the statement costs
+# tens of milliseconds of Python; the same request again (a polling dashboard, a cold cache) reuses it.
+MAX_PLANS = 256
+_PLANS: "OrderedDict[tuple[str, str | None, bytes], Plan | None]" = OrderedDict()
+_MISSING: Any = object()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A compiled statement: its SQL text in the driver's parameter style and its parameters."""
+
+    sql: str
+    parameters: dict[str, Any]
+
+
+def _plan(execution: ExecutionContext, document: DocumentNode, dialect: Dialect) -> Plan | None:
+    """The operation compiled, or None when it is outside the compilable set."""
+    try:
+        fields = root_fields(execution.schema._schema, document, execution.operation_name, execution.variables)
+        compiled = data_statement(fields).compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    except NotCompilableError:
+        return None
+    except Exception:  # noqa: BLE001 - a planner bug must cost speed, never an answer
+        log.exception("compiling a query failed; resolvers answer")
+        return None
+    return Plan(str(compiled), dict(compiled.params))
+
+
+def _remember(key: tuple[str, str | None, bytes], plan: Plan | None) -> None:
+    _PLANS[key] = plan
+    while len(_PLANS) > MAX_PLANS:
+        _PLANS.popitem(last=False)
+
+
+def _enabled(context: Context) -> bool:
+    return context.settings.api_compile_graphql and context.engine.dialect.name == "postgresql"
+
+
+async def _run(context: Context, plan: Plan) -> str | None:
+    """The statement's JSON text, or None when it failed (the resolvers then answer, errors and all)."""
+
+    def query(conn: Connection) -> Any:
+        return conn.exec_driver_sql(plan.sql, plan.parameters).scalar_one()
+
+    try:
+        return str(await context.run(query))
+    except Exception as error:  # noqa: BLE001 - every failure is the resolvers' to report
+        log.info("compiled statement failed; resolvers answer", extra={"error": str(error)[:300]})
+        return None

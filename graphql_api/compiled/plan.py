@@ -1,0 +1,26 @@
+"""The root of a compiled operation: one SELECT whose single value is the ``data`` object as JSON text."""
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, Text, cast, select
+
+from graphql_api.compiled.connection_sql import json_object, typename
+from graphql_api.compiled.market_sql import coin_by_canonical_id, coins_connection
+from graphql_api.compiled.selection import Field, NotCompilableError
+
+
+def data_statement(fields: tuple[Field, ...]) -> Select[tuple[str]]:
+    """``SELECT json_build_object(...)::text`` for the root fields; NotCompilableError outside the compilable set."""
+    pairs: list[tuple[str, ColumnElement[Any]]] = []
+    for field in fields:
+        if field.name == "coins":
+            pairs.append((field.key, coins_connection(field)))
+        elif field.name == "coin":
+            pairs.append((field.key, coin_by_canonical_id(field)))
+        elif field.name == "__typename":
+            pairs.append((field.key, typename("Query")))
+        else:
+            raise NotCompilableError(f"Query.{field.name}")
+    if not pairs:
+        raise NotCompilableError("empty selection")
+    return select(cast(json_object(pairs), Text))
