@@ -12,9 +12,19 @@ def make_read_engine(settings: Settings) -> Engine:
     PostgreSQL: autocommit (each SELECT is its own snapshot, and a connection goes back to the pool
     without a ROLLBACK round trip) and no pre-ping (another round trip per checkout; a GraphQL request
     checks out up to four connections). A connection dropped by a database restart fails one request,
-    which makes SQLAlchemy invalidate the whole pool; ``pool_recycle`` retires idle ones.
+    which makes SQLAlchemy invalidate the whole pool; ``pool_recycle`` retires idle ones. Every session
+    runs with ``statement_timeout`` = ``api_statement_timeout_ms``, so no request holds a connection and a
+    core for longer (the cancel surfaces as ``QueryCanceled``, an ``OperationalError``: a 503 with
+    ``Retry-After``, see ``graphql_api.db_unavailable``).
     """
     url = settings.api_database_url.get_secret_value() if settings.api_database_url else settings.database_url
     if url.startswith("postgresql"):
-        return create_engine(url, pool_size=10, max_overflow=20, isolation_level="AUTOCOMMIT", pool_recycle=600)
+        return create_engine(
+            url,
+            pool_size=10,
+            max_overflow=20,
+            isolation_level="AUTOCOMMIT",
+            pool_recycle=600,
+            connect_args={"options": f"-c statement_timeout={settings.api_statement_timeout_ms}"},
+        )
     return make_engine(url)

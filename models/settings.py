@@ -141,6 +141,12 @@ class Settings(BaseSettings):
         default=True, description="Answer compilable GraphQL queries with one SQL statement (PostgreSQL only)"
     )
     api_max_variables: int = Field(default=100, ge=1, description="Most variables in one GraphQL request")
+    api_statement_timeout_ms: int = Field(
+        default=10_000,
+        ge=0,
+        description="PostgreSQL cancels an API statement running longer than this (0: no limit); "
+        "a cancelled request answers 503 with Retry-After",
+    )
     api_metrics_cache_s: float = Field(default=10.0, ge=0.0, description="How long ETL gauges read from the DB live")
     api_gc_gen0_threshold: int = Field(
         default=20_000, ge=0, description="Gen-0 GC threshold of the API server process (0: Python's default)"

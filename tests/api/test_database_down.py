@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from graphql_api.app import create_app
 from models.settings import Settings
@@ -90,3 +90,35 @@ def test_a_broken_query_is_not_an_outage(client: ApiClient, market: Market, engi
     assert response.status_code == 500
     assert "retry-after" not in response.headers
     assert "etl_runs" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/data", None),
+        ("post", "/graphql", {"query": "{ coins { nodes { symbol latestPrice { priceUsd } } } }"}),
+    ],
+)
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_statement_past_the_timeout_is_cancelled_with_503(
+    database_url: str, market: Market, method: str, path: str, body: dict | None
+) -> None:
+    # PostgreSQL only: SQLite has no statement timeout (and WAL readers are never blocked by a writer).
+    # A migration-like lock holds every reader; the API's statement_timeout must cancel the request,
+    # not let it hold a connection until the lock goes.
+    app = create_app(Settings(database_url=database_url, api_statement_timeout_ms=300, api_response_cache_size=0))
+    locker = create_engine(database_url)
+    try:
+        with locker.connect() as conn:
+            conn.execute(text("LOCK TABLE prices, coins IN ACCESS EXCLUSIVE MODE"))
+            kwargs = {"json": body} if body else {}
+            response = getattr(ApiClient(app), method)(path, **kwargs)
+            conn.rollback()
+        assert response.status_code == 503, response.text
+        assert response.headers["retry-after"] == "5"
+        assert "statement timeout" not in response.text and "canceling" not in response.text
+        after = getattr(ApiClient(app), method)(path, **({"json": body} if body else {}))
+        assert after.status_code == 200, after.text  # the lock gone, the same request answers
+    finally:
+        app.state.engine.dispose()
+        locker.dispose()
