@@ -3,9 +3,10 @@
 The load step (``models.load.load_batch``) commits a batch's prices and its run's counters in one
 transaction: the prices carry ``run_id``, and ``etl_runs.inserted``/``updated`` grow by the batch's
 figures. So in any one snapshot, for every run, the prices carrying its id number exactly
-``inserted + updated`` (when no later run rewrote them — the load part has one run on an empty
-database). A batch seen half-loaded — some of its prices without its counts, or its counts without
-all of its prices — breaks that equality. The watch also asks that no run's visible price count
+``inserted + updated`` (when no later run rewrote them and no run wrote one key twice — the load
+part has one run of a file with one row per key, on an empty database). A batch seen half-loaded
+— some of its prices without its counts, or its counts without all of its prices — breaks that
+equality. The watch also asks that no run's visible price count
 ever goes down (a committed batch never disappears).
 
 One SQL statement per look, so PostgreSQL (READ COMMITTED: a snapshot per statement) and SQLite
