@@ -101,5 +101,5 @@ clean:  ## remove the embedded database and caches
 schema: install  ## rewrite schema.graphql, the GraphQL SDL (a test fails when it is stale)
 	$(UV) run strawberry export-schema graphql_api.gql.schema:schema --output schema.graphql
 .PHONY: reliability
-reliability: install  ## break it on purpose: crash (--runs, 50), database faults, hostile input; one line of figures per part
-	PREFECT_HOME=$${PREFECT_HOME:-$$(mktemp -d)} $(UV) run python -m reliability.run $(if $(RUNS),--runs $(RUNS))
+reliability: install  ## break it on purpose: crash (RUNS, 50), database faults, secrets, sources, load, hostile input (CSV_FILES, 50); one line per part
+	PREFECT_HOME=$${PREFECT_HOME:-$$(mktemp -d)} $(UV) run python -m reliability.run $(if $(RUNS),--runs $(RUNS)) $(if $(CSV_FILES),--csv-files $(CSV_FILES))

@@ -84,6 +84,16 @@ def api(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Server processes (one core each); /metrics sums them all.")] = 1,
+    keep_alive_s: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            envvar="COINFLOW_API_KEEP_ALIVE_S",
+            help="Seconds an idle keep-alive connection stays open. Keep it above every client's and proxy's "
+            "idle timeout (nginx upstream keepalive_timeout 60 s): the client must be the side that closes, or a "
+            "request sent as the server closes is reset.",
+        ),
+    ] = 75,
 ) -> None:
     """Serve the GraphQL and REST query service with uvicorn (read-only over COINFLOW_DATABASE_URL,
     or COINFLOW_API_DATABASE_URL when set)."""
@@ -92,7 +102,15 @@ def api(
     from graphql_api.metrics import prepare_multiprocess_metrics
 
     prepare_multiprocess_metrics(workers)
-    uvicorn.run("graphql_api.app:create_app", factory=True, host=host, port=port, access_log=False, workers=workers)
+    uvicorn.run(
+        "graphql_api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        access_log=False,
+        workers=workers,
+        timeout_keep_alive=keep_alive_s,
+    )
 
 
 if __name__ == "__main__":

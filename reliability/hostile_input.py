@@ -13,11 +13,8 @@ case is printed to stderr. Exit status 0 when both counts are 0, else 1.
 
 import argparse
 import logging
-import socket
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -26,19 +23,20 @@ from typing import Any
 
 import requests  # schemathesis' transport: Case.call takes a requests.Session
 import schemathesis
-import uvicorn
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import Verbosity, given
 from hypothesis.errors import Unsatisfiable
 from hypothesis.strategies import SearchStrategy
 from schemathesis.core.result import Err
 from schemathesis.generation import GenerationMode
 
+from deployments.source_server.runner import serve_app_in_thread
 from graphql_api.app import create_app
 from graphql_api.json_logging import LOGGER_NAME
 from models.db import make_engine
 from models.migrate import upgrade
 from models.settings import Settings
 from reliability.abuse_corpus import corpus, send_corpus
+from reliability.probe_settings import probe_settings
 
 HANG_S = 10.0
 FULL_CASES, QUICK_CASES = 1_000, 100
@@ -100,25 +98,12 @@ def _database(url: str | None) -> Iterator[str]:
 @contextmanager
 def _served(database_url: str) -> Iterator[str]:
     """The real app under uvicorn on a free loopback port, stopped on exit."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))  # kept bound and handed to uvicorn: no race for the port
-    port = sock.getsockname()[1]
     app = create_app(Settings(database_url=database_url))
     logging.getLogger(LOGGER_NAME).setLevel(logging.WARNING)  # no access line per case; errors still show
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the API did not start")
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with serve_app_in_thread(app, lifespan="on", start_timeout_s=30) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
         app.state.engine.dispose()
 
 
@@ -152,15 +137,7 @@ def _has_inputs(operation: Any) -> bool:
 def _probe(
     strategy: SearchStrategy[Any], examples: int, base_url: str, session: requests.Session, tally: Tally
 ) -> None:
-    @settings(
-        max_examples=examples,
-        deadline=None,
-        database=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-        verbosity=Verbosity.quiet,
-        print_blob=False,
-    )
+    @probe_settings(examples, verbosity=Verbosity.quiet)
     @given(case=strategy)
     def send(case: schemathesis.Case) -> None:
         tally.cases += 1

@@ -4,7 +4,8 @@ Parts, in order of value: ``crash`` (SIGKILL at seeded random points, both backe
 (database faults), ``secrets`` (a key-echoing, redirecting upstream; every place searched),
 ``sources`` (every replay-server fault scenario, on the first backend only), ``load`` (32
 connections on GraphQL and /data while an ingest writes, ``--load-s`` seconds),
-``hostile`` (``reliability.hostile_input``: schemathesis and an abuse corpus). Exit
+``hostile`` (``reliability.hostile_input``: schemathesis and an abuse corpus; then, per backend,
+``--csv-files`` Hypothesis-generated malformed CSV files, ``reliability.malformed_csv``). Exit
 status 0 when every part held, 1 otherwise.
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from reliability.crash import crash_trials
 from reliability.db_faults import db_faults
 from reliability.load import load_part
+from reliability.malformed_csv import malformed_csv_files
 from reliability.secrets_leak import secrets_part
 from reliability.source_faults import source_faults
 from reliability.stack import BACKENDS, Database, database, prefect_server, workdir
@@ -32,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=13, help="seed of the kill instants")
     parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}")
     parser.add_argument("--load-s", type=float, default=60.0, help="seconds of load (default 60)")
+    parser.add_argument("--csv-files", type=int, default=50, help="malformed CSV files per backend (default 50)")
     parser.add_argument("--backends", default=",".join(BACKENDS), help="sqlite, postgresql or both")
     args = parser.parse_args(argv)
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
@@ -39,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown := sorted(set(parts) - set(PARTS)) + sorted(set(backends) - set(BACKENDS)):
         parser.error(f"unknown part or backend: {', '.join(unknown)}")
     held = _hostile() if "hostile" in parts else True
-    if any(p != "hostile" for p in parts):
+    if parts:  # hostile too: its malformed CSV files go through each backend
         with workdir() as folder, prefect_server() as (prefect_url, prefect_db):
             for backend in backends:
                 with database(backend, folder) as db:
@@ -83,7 +86,12 @@ def _backend_parts(stack: Stack, parts: list[str], args: argparse.Namespace, fir
     if "load" in parts:
         load = load_part(stack.db, stack.prefect_url, stack.folder, args.load_s)
         _say(f"load with writes {backend}: 32 connections {args.load_s:.0f} s: {load.line()}")
-        held &= load.errors == 0 and load.ingest_exit == 0
+        held &= load.held()
+    if "hostile" in parts:
+        stack.db.wipe()  # the files must store nothing: start from no prices
+        files = malformed_csv_files(stack.db.engine, stack.db.url, stack.folder, args.csv_files)
+        _say(f"hostile CSV files {backend}: {files.line()}")
+        held &= not files.problems
     return held
 
 

@@ -8,11 +8,9 @@ GraphQL ``runs { error }`` answers, and the requests the other origin received.
 
 import json
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from sqlalchemy import text
@@ -20,6 +18,7 @@ from sqlmodel import SQLModel
 
 from reliability.stack import Database, env, run
 from tests.csv_files import sample_rows, write_csv
+from tests.http_stub import StubHandler, serving
 
 KEYS = {"coingecko": "CG-rel1ab1l1ty-KEY-0x5ecret", "coinpaprika": "cp-rel1ab1l1ty-KEY-0x5ecret"}
 
@@ -44,32 +43,22 @@ class SecretFigures:
         )
 
 
-class _Upstream(BaseHTTPRequestHandler):
+class _Upstream(StubHandler):
     """Per source, by ``mode``: a 302 to the other origin, or a 401 whose body echoes the key it got."""
 
     mode: dict[str, str] = {}  # noqa: RUF012 - source -> "redirect" | "echo", set per scenario
     elsewhere = ""
     seen: list[str] = []  # noqa: RUF012 - every request's headers, as text
 
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches GET to
         type(self).seen.append(f"{self.path} {dict(self.headers)}")
         source = "coinpaprika" if self.path.startswith("/paprika") else "coingecko"
         if self.mode.get(source) == "redirect":
-            self._answer(302, b"", {"Location": f"{self.elsewhere}/steal{self.path}"})
+            self.answer(302, b"", {"Location": f"{self.elsewhere}/steal{self.path}"})
             return
         key = self.headers.get("x-cg-demo-api-key") or self.headers.get("authorization") or ""
         body = json.dumps({"error": f"invalid api key {key}", "status": {"error_message": key}}).encode()
-        self._answer(401, body, {"Content-Type": "application/json", "X-Echo": key})
-
-    def _answer(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        for name, value in {**headers, "Content-Length": str(len(body))}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
+        self.answer(401, body, {"Content-Type": "application/json", "X-Echo": key})
 
 
 @contextmanager
@@ -82,16 +71,10 @@ def _servers() -> Iterator[tuple[str, type[_Upstream], type[_Upstream]]]:
         seen: list[str] = []  # noqa: RUF012
         mode: dict[str, str] = {}  # noqa: RUF012
 
-    servers = [ThreadingHTTPServer(("127.0.0.1", 0), handler) for handler in (Other, Upstream)]
-    for server in servers:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    Upstream.elsewhere = f"http://127.0.0.1:{servers[0].server_address[1]}"
-    try:
-        yield f"http://127.0.0.1:{servers[1].server_address[1]}", Upstream, Other
-    finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
+    with serving(Other) as other_url:
+        Upstream.elsewhere = other_url
+        with serving(Upstream) as upstream_url:
+            yield upstream_url, Upstream, Other
 
 
 def secrets_part(db: Database, prefect_url: str, prefect_db: Path | None, folder: Path) -> SecretFigures:

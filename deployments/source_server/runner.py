@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Literal
 
 import uvicorn
 
@@ -36,22 +37,34 @@ def serve_forever(host: str, port: int, scenario: str = "clean", data_dir: Path 
 def serve_in_thread(data_dir: Path = DEFAULT_DATA_DIR, host: str = "127.0.0.1") -> Iterator[tuple[str, FaultBook]]:
     """Serve on a free loopback port in a daemon thread; yields (root URL, fault book)."""
     book = FaultBook()
+    with serve_app_in_thread(create_app(data_dir, book), host) as url:
+        yield url, book
+
+
+@contextmanager
+def serve_app_in_thread(
+    app: Any, host: str = "127.0.0.1", lifespan: Literal["on", "off"] = "off", start_timeout_s: float = 10
+) -> Iterator[str]:
+    """Serve the ASGI ``app`` with uvicorn on a free port of ``host`` in a daemon thread; yields its root URL.
+
+    The socket is bound here and handed to uvicorn (no race for the port); the server is stopped
+    on exit. Raises RuntimeError when it has not started within ``start_timeout_s``.
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(data_dir, book), log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + start_timeout_s
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("source server did not start")
+            raise RuntimeError(f"the server on {host} did not start")
         time.sleep(0.02)
     try:
-        yield f"http://{host}:{port}", book
+        yield f"http://{host}:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=15)
         sock.close()

@@ -1,52 +1,35 @@
 """Keys stay with their source: cross-origin redirects are refused, echoed keys are redacted."""
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from pydantic import SecretStr
 
 from flows.http_client import SourceClient, SourceError, make_client
 from models.settings import Settings
+from tests.http_stub import StubHandler, serving
 
 KEY = "cg-Zq8vK3xW-secret"
 
 
-class _Recorder(BaseHTTPRequestHandler):
+class _Recorder(StubHandler):
     """Answers by path: a redirect elsewhere, a redirect home, JSON, or a 401 that echoes the key header."""
 
     seen: list[dict[str, str]]
     elsewhere: str
 
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches GET to
         type(self).seen.append({"path": self.path, **{k.lower(): v for k, v in self.headers.items()}})
         if self.path.startswith("/api/v3/away"):
-            self._answer(302, b"", {"Location": f"{self.elsewhere}/steal"})
+            self.answer(302, b"", {"Location": f"{self.elsewhere}/steal"})
         elif self.path.startswith("/api/v3/moved"):
-            self._answer(301, b"", {"Location": "/api/v3/ping"})
+            self.answer(301, b"", {"Location": "/api/v3/ping"})
         elif self.path.startswith("/api/v3/echo"):
             body = json.dumps({"error": f"invalid key {self.headers.get('x-cg-demo-api-key')}"}).encode()
-            self._answer(401, body, {"Content-Type": "application/json"})
+            self.answer(401, body, {"Content-Type": "application/json"})
         else:
-            self._answer(200, b'{"gecko_says": "(V3) To the Moon!"}', {"Content-Type": "application/json"})
-
-    def _answer(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        for name, value in {**headers, "Content-Length": str(len(body))}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet: the test reads ``seen`` instead."""
-
-
-def _serve(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
+            self.answer(200, b'{"gecko_says": "(V3) To the Moon!"}', {"Content-Type": "application/json"})
 
 
 @pytest.fixture
@@ -56,17 +39,13 @@ def servers() -> Iterator[tuple[str, list[dict[str, str]], list[dict[str, str]]]
     class Other(_Recorder):
         seen: list[dict[str, str]] = []  # noqa: RUF012 - one list per server, read by the test
 
-    other_server, other_url = _serve(Other)
-
     class Upstream(_Recorder):
         seen: list[dict[str, str]] = []  # noqa: RUF012 - one list per server, read by the test
-        elsewhere = other_url
 
-    upstream_server, upstream_url = _serve(Upstream)
-    yield upstream_url, Upstream.seen, Other.seen
-    for server in (upstream_server, other_server):
-        server.shutdown()
-        server.server_close()
+    with serving(Other) as other_url:
+        Upstream.elsewhere = other_url
+        with serving(Upstream) as upstream_url:
+            yield upstream_url, Upstream.seen, Other.seen
 
 
 def _client(base: str) -> SourceClient:
