@@ -159,9 +159,12 @@ class LoadFigures:
     merge_rows_per_s: float  # session.merge per row, on a sample
     merge_sample: int
     dlt: list[DltRun] = field(default_factory=list)
+    peer_limit_s: float = 900  # each dlt strategy's process is stopped after this long
 
 
-def measure(backend: str, rows: int, size: int, repeats: int, sample: int, peers: bool = True) -> LoadFigures:
+def measure(
+    backend: str, rows: int, size: int, repeats: int, sample: int, peers: bool = True, peer_limit_s: float = 900
+) -> LoadFigures:
     """Every load figure of ``backend`` (dlt's only when ``peers`` and the bench group is installed)."""
     with database(backend) as url:
         upgrade(url)
@@ -183,10 +186,10 @@ def measure(backend: str, rows: int, size: int, repeats: int, sample: int, peers
             conn.exec_driver_sql("DELETE FROM prices")
         merge = naive_merge(engine, frame.iloc[:sample])
         engine.dispose()
-        dlt_runs = measure_dlt(url, frame, size) if peers and dlt_version() else []
+        dlt_runs = measure_dlt(url, frame, size, peer_limit_s) if peers and dlt_version() else []
     return LoadFigures(
         backend, len(frame), statistics.median(floors), first, counts_first, second, counts_second, third,
-        counts_third, sample / merge, sample, dlt_runs,
+        counts_third, sample / merge, sample, dlt_runs, peer_limit_s,
     )  # fmt: skip
 
 
