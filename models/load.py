@@ -106,7 +106,8 @@ def _inserted_as_new(conn: Any, prices: pd.DataFrame) -> bool:
                 _stage(conn, "prices", prices)  # COPY straight into the table
             else:
                 try:
-                    stage_frame(conn, "prices", _STAGE, prices)
+                    # a shallow copy: stage_frame rewrites a SQLite frame's timestamps as text in place
+                    stage_frame(conn, "prices", _STAGE, prices.copy(deep=False))
                     conn.exec_driver_sql(f"INSERT INTO prices ({_COLUMNS}) SELECT {_COLUMNS} FROM {_STAGE}")
                 finally:
                     drop_stage(conn, _STAGE)
@@ -118,18 +119,18 @@ def _inserted_as_new(conn: Any, prices: pd.DataFrame) -> bool:
 def _stage(conn: Any, table: str, prices: pd.DataFrame) -> None:
     """PostgreSQL: COPY ``prices`` into ``table`` (``_STAGE`` is created first); SQLite: stage it."""
     if conn.dialect.name != "postgresql":
-        stage_frame(conn, "prices", _STAGE, prices)
+        stage_frame(conn, "prices", _STAGE, prices.copy(deep=False))
         return
     naive = prices.assign(observed_at=prices["observed_at"].dt.tz_convert("UTC").dt.tz_localize(None))
     zone = conn.exec_driver_sql("SELECT current_setting('TimeZone')").scalar_one()
     conn.exec_driver_sql("SELECT set_config('TimeZone', 'UTC', true)")  # naive COPY text is read as UTC
-    try:
-        if table == _STAGE:
-            stage_frame(conn, "prices", _STAGE, naive)
-        else:
-            copy_frame(conn, table, naive)
-    finally:
-        conn.exec_driver_sql("SELECT set_config('TimeZone', %s, true)", (zone,))
+    if table == _STAGE:
+        stage_frame(conn, "prices", _STAGE, naive)
+    else:
+        copy_frame(conn, table, naive)
+    # Not in a finally: after a failed COPY the transaction accepts no statement until the rollback (to the
+    # savepoint), and that rollback restores the setting itself.
+    conn.exec_driver_sql("SELECT set_config('TimeZone', %s, true)", (zone,))
 
 
 def _check_coins_exist(conn: Any, prices: pd.DataFrame) -> None:

@@ -12,7 +12,7 @@ from flows.identity import resolve_coins
 from models.checkpoints import read_checkpoint
 from models.coins import DeclaredCoin
 from models.db import make_engine
-from models.load import PRICE_COLUMNS, Batch, load_batch
+from models.load import PRICE_COLUMNS, Batch, _inserted_as_new, load_batch, upsert_prices
 from models.market import Price
 from models.run_log import start_run
 from tests.db_snapshot import count
@@ -195,3 +195,15 @@ def test_prices_of_another_source_in_the_same_range_are_neither_compared_nor_tou
         ("csv", 1.0),
         ("csv", 2.0),
     ]
+
+
+def test_a_key_stored_since_the_read_makes_the_direct_insert_write_nothing_and_the_upsert_take_over(
+    engine: Engine, coin_and_run: tuple[int, int]
+) -> None:
+    coin_id, run_id = coin_and_run
+    load_batch(engine, Batch(run_id, "csv", "s", _prices(coin_id, run_id, [1.0], start="2024-01-02"), {"n": 1}))
+    batch = _prices(coin_id, run_id, [7.0, 8.0, 9.0])  # 2024-01-02 clashes with the stored row
+    with engine.begin() as conn:
+        assert _inserted_as_new(conn, batch) is False  # the race the key-range read cannot see
+        assert upsert_prices(conn, batch) == (2, 1)  # the same transaction goes on
+    assert [(row[2].day, row[3]) for row in _stored(engine)] == [(1, 7.0), (2, 8.0), (3, 9.0)]
