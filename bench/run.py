@@ -119,7 +119,8 @@ def validation_rows(scale: Scale, figures: dict[str, Any]) -> list[Row]:
     ]
 
 
-_CSV_NET = re.compile(r"csv ingest, net\s+([\d.]+) s wall\s+([\d,]+) rows/s")
+_CSV_GROSS = re.compile(r"^csv ingest\s+(-?[\d.]+) s wall\s+(-?[\d,]+) rows/s", re.M)
+_CSV_NET = re.compile(r"csv ingest, net\s+(-?[\d.]+) s wall\s+(-?[\d,]+) rows/s")
 _CSV_RSS = re.compile(r"^csv ingest\s.*peak RSS ([\d,]+) MiB", re.M)
 _CSV_LOAD = re.compile(r"load step\s+([\d.]+) s wall\s+([\d,]+) rows/s")
 
@@ -127,14 +128,17 @@ _CSV_LOAD = re.compile(r"load step\s+([\d.]+) s wall\s+([\d,]+) rows/s")
 def csv_rows(scale: Scale, figures: dict[str, Any]) -> list[Row]:
     """Row 4 from bench/csv_ingest.py's printed figures (it has no machine-readable output)."""
     out = _python("bench/csv_ingest.py", "--rows", str(scale.csv_rows), "--backend", "sqlite")
-    net, rss, load = _CSV_NET.search(out), _CSV_RSS.search(out), _CSV_LOAD.search(out)
-    if not (net and rss and load):
+    gross, net = _CSV_GROSS.search(out), _CSV_NET.search(out)
+    rss, load = _CSV_RSS.search(out), _CSV_LOAD.search(out)
+    if not (gross and net and rss and load):
         return [not_run("csv streaming", "bench/csv_ingest.py printed no figures this table reads")]
-    csv_rate, load_rate, rss_mib = (float(x.replace(",", "")) for x in (net[2], load[2], rss[1]))
-    figures["csv"] = {"rows": scale.csv_rows, "net_rows_per_s": csv_rate, "load_rows_per_s": load_rate,
+    # net = less the nothing-new run's start-up; at small sizes on a busy machine it can come out <= 0
+    kind, rate_text = ("net", net[2]) if float(net[1]) > 0 else ("with start-up", gross[2])
+    csv_rate, load_rate, rss_mib = (float(x.replace(",", "")) for x in (rate_text, load[2], rss[1]))
+    figures["csv"] = {"rows": scale.csv_rows, "rows_per_s": csv_rate, "rate_kind": kind, "load_rows_per_s": load_rate,
                       "peak_rss_mib": rss_mib, "output": out}  # fmt: skip
     return [
-        at_least(f"csv sqlite: ingest {scale.csv_rows:,} rows, vs load step", f"{csv_rate:,.0f} rows/s",
+        at_least(f"csv sqlite: ingest {scale.csv_rows:,} rows ({kind}), vs load step", f"{csv_rate:,.0f} rows/s",
                  f"{load_rate:,.0f} rows/s", csv_rate / load_rate, 0.5),
         Row("csv sqlite: ingest peak RSS", f"{rss_mib:,.0f} MiB", "", None, "< 400 MiB", rss_mib < 400),
     ]  # fmt: skip

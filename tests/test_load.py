@@ -206,4 +206,5 @@ def test_a_key_stored_since_the_read_makes_the_direct_insert_write_nothing_and_t
     with engine.begin() as conn:
         assert _inserted_as_new(conn, batch) is False  # the race the key-range read cannot see
         assert upsert_prices(conn, batch) == (2, 1)  # the same transaction goes on
-    assert [(row[2].day, row[3]) for row in _stored(engine)] == [(1, 7.0), (2, 8.0), (3, 9.0)]
+    days = [datetime(2024, 1, day, tzinfo=UTC) for day in (1, 2, 3)]
+    assert [(row[2], row[3]) for row in _stored(engine)] == list(zip(days, [7.0, 8.0, 9.0], strict=True))
