@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: help uv install run deployments-yaml api sources ingest migrate test pytest lint format typecheck imports check bench clean vendor test-tools schema
+.PHONY: help uv install run deployments-yaml api sources ingest migrate test pytest lint format typecheck imports check bench bench-quick bench-env clean vendor test-tools schema
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -60,9 +60,18 @@ imports:  ## the import-linter contracts of the design
 
 check: lint typecheck imports  ## every static check CI runs
 
-bench: install  ## the load-step benchmark (PostgreSQL and SQLite, 1M rows) and the identity report
-	$(UV) run python bench/load_prices.py
-	$(UV) run python bench/identity_report.py
+# The peers (dlt) are the `bench` dependency group: synced here, never by `make install` (CI). `uv run` is told
+# --group bench too, or its own sync would remove them again.
+BENCH_RUN := $(UV) run --frozen --group bench
+bench-env: uv
+	$(UV) sync --frozen --group bench
+
+bench: bench-env  ## every benchmark beside its peers (1M rows; long): ONE table + bench/results/latest.json, then the identity report
+	PREFECT_HOME=$${PREFECT_HOME:-$$(mktemp -d)} $(BENCH_RUN) python -m bench.run
+	$(BENCH_RUN) python bench/identity_report.py
+
+bench-quick: bench-env  ## the same table at small sizes (a few minutes)
+	PREFECT_HOME=$${PREFECT_HOME:-$$(mktemp -d)} $(BENCH_RUN) python -m bench.run --quick
 
 # The browser assets of GraphiQL (/graphql), Swagger UI (/docs) and the dashboard's charts (uPlot, /), committed under graphql_api/static/vendor
 # so the app never loads a script from a CDN; package-lock.json pins every version and checksum.

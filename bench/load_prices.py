@@ -3,10 +3,12 @@
 Prints rows/s of ``models.load.load_batch`` (upsert + checkpoint + run counts, one transaction per
 batch) beside two baselines measured in the same run on the same data:
   * floor: a plain COPY (PostgreSQL) / executemany (SQLite) into an unindexed table;
-  * naive: SQLModel ``session.merge`` per row, on a 20,000-row sample (what the seed repos did).
+  * naive: SQLModel ``session.merge`` per row, on a sample (what the seed repos did; --sample);
+  * peer: dlt's ``merge`` write disposition on the same key (bench/dlt_peer.py), when installed.
 Then a second pass of the same rows (all unchanged) and a pass with 10% of the values changed.
+`make bench` puts these figures in its table (bench/run.py).
 
-Usage: uv run python bench/load_prices.py [--rows N] [--batch N] [--backend postgresql|sqlite|both]
+Usage: uv run python -m bench.load_prices [--rows N] [--batch N] [--backend postgresql|sqlite|both]
 PostgreSQL: COINFLOW_BENCH_POSTGRES_URL (default: the local server); a scratch database is created
 and dropped.
 """
@@ -19,6 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +30,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from bench.dlt_peer import DltRun, dlt_version
+from bench.dlt_peer import measure as measure_dlt
 from flows.identity import resolve_coins
 from models.coins import DeclaredCoin
 from models.db import make_engine
@@ -138,7 +143,29 @@ def database(backend: str) -> Iterator[str]:
         admin.dispose()
 
 
-def bench(backend: str, rows: int, size: int, repeats: int) -> None:
+@dataclass(frozen=True)
+class LoadFigures:
+    """One backend's load figures, all measured in one run on the same rows (seconds unless named)."""
+
+    backend: str
+    rows: int
+    floor_s: float  # median bulk load into an unindexed table
+    first_s: float
+    first_counts: list[int]  # inserted, updated, unchanged
+    rerun_s: float
+    rerun_counts: list[int]
+    changed_s: float  # the same rows with 10% of prices changed
+    changed_counts: list[int]
+    merge_rows_per_s: float  # session.merge per row, on a sample
+    merge_sample: int
+    dlt: list[DltRun] = field(default_factory=list)
+    peer_limit_s: float = 900  # each dlt strategy's process is stopped after this long
+
+
+def measure(
+    backend: str, rows: int, size: int, repeats: int, sample: int, peers: bool = True, peer_limit_s: float = 900
+) -> LoadFigures:
+    """Every load figure of ``backend`` (dlt's only when ``peers`` and the bench group is installed)."""
     with database(backend) as url:
         upgrade(url)
         engine = make_engine(url)
@@ -147,7 +174,6 @@ def bench(backend: str, rows: int, size: int, repeats: int) -> None:
         )
         run_id = start_run(engine, "csv", "bench", None, None)
         frame = generate(rows, sorted(coins.values()), run_id)
-        n = len(frame)
 
         floors = [floor_copy(engine, frame) for _ in range(repeats)]
         first, counts_first = load_all(engine, frame, run_id, size)
@@ -158,19 +184,29 @@ def bench(backend: str, rows: int, size: int, repeats: int) -> None:
 
         with engine.begin() as conn:
             conn.exec_driver_sql("DELETE FROM prices")
-        sample = frame.iloc[:20_000]
-        merge = naive_merge(engine, sample)
+        merge = naive_merge(engine, frame.iloc[:sample])
         engine.dispose()
+        dlt_runs = measure_dlt(url, frame, size, peer_limit_s) if peers and dlt_version() else []
+    return LoadFigures(
+        backend, len(frame), statistics.median(floors), first, counts_first, second, counts_second, third,
+        counts_third, sample / merge, sample, dlt_runs, peer_limit_s,
+    )  # fmt: skip
 
-    floor = statistics.median(floors)
-    print(f"\n== {backend}: {n:,} rows, batches of {size:,} ==")
-    print(f"floor  (bulk into unindexed table)   {n / floor:>12,.0f} rows/s   median of {repeats}")
-    print(f"upsert first load (all inserted)     {n / first:>12,.0f} rows/s   {first / floor:5.2f}x floor time   "
-          f"ratio to floor {floor / first:.2f}   counts {counts_first}")  # fmt: skip
-    print(f"upsert same rows  (all unchanged)    {n / second:>12,.0f} rows/s   counts {counts_second}")
-    print(f"upsert 10% changed                   {n / third:>12,.0f} rows/s   counts {counts_third}")
-    print(f"naive session.merge per row (20k)    {len(sample) / merge:>12,.0f} rows/s   "
-          f"upsert is {(n / first) / (len(sample) / merge):.0f}x faster")  # fmt: skip
+
+def report(fig: LoadFigures) -> None:
+    """Print one backend's figures (the stand-alone output of this script)."""
+    n, floor = fig.rows, fig.floor_s
+    print(f"\n== {fig.backend}: {n:,} rows ==")
+    print(f"floor  (bulk into unindexed table)   {n / floor:>12,.0f} rows/s")
+    print(f"load first (all inserted)            {n / fig.first_s:>12,.0f} rows/s   "
+          f"ratio to floor {floor / fig.first_s:.2f}   counts {fig.first_counts}")  # fmt: skip
+    print(f"load same rows (all unchanged)       {n / fig.rerun_s:>12,.0f} rows/s   "
+          f"ratio to floor {floor / fig.rerun_s:.2f}   counts {fig.rerun_counts}")  # fmt: skip
+    print(f"load 10% changed                     {n / fig.changed_s:>12,.0f} rows/s   counts {fig.changed_counts}")
+    print(f"naive session.merge per row ({fig.merge_sample:,})  {fig.merge_rows_per_s:>10,.0f} rows/s   "
+          f"load is {(n / fig.first_s) / fig.merge_rows_per_s:.0f}x faster")  # fmt: skip
+    for run in fig.dlt:
+        print(f"dlt merge {run.strategy:<14} first {run.first_s} s, re-run {run.rerun_s} s {run.error}")
 
 
 def main() -> None:
@@ -178,10 +214,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=50_000)
     parser.add_argument("--repeats", type=int, default=3, help="floor runs (median reported)")
+    parser.add_argument("--sample", type=int, default=2_000, help="rows of the session.merge baseline")
+    parser.add_argument("--no-peers", action="store_true", help="skip dlt")
     parser.add_argument("--backend", choices=("postgresql", "sqlite", "both"), default="both")
     args = parser.parse_args()
     for backend in ("postgresql", "sqlite") if args.backend == "both" else (args.backend,):
-        bench(backend, args.rows, args.batch, args.repeats)
+        report(measure(backend, args.rows, args.batch, args.repeats, args.sample, not args.no_peers))
 
 
 if __name__ == "__main__":
