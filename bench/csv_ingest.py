@@ -167,6 +167,8 @@ def bench(backend: str, path: Path, rows: int, chunk: int) -> dict[str, Any]:
         wall, cpu, rss = run_ingest(url, path, chunk)
         grown, parts = database_bytes(engine, url) - empty, part_bytes(engine)
         tables = {table: sum(size for (owner, _), size in parts.items() if owner == table) for table in _TABLES}
+        print(f"[{backend}] ingest {wall:.1f} s, {cpu:.1f} CPU-s, peak RSS {rss / 1024:,.0f} MiB, growth "
+              f"{grown / size:.2f}x; re-run and load step next", flush=True)  # fmt: skip
         rerun, rerun_cpu, rerun_rss = run_ingest(url, path, chunk)
         loaded, load_s, load_cpu = load_step(engine, chunk)
         engine.dispose()
