@@ -62,9 +62,7 @@ def survey_file(
     return survey
 
 
-def _survey_chunk(
-    survey: Survey, csv_file: CsvFile, rows: pd.DataFrame, plan: ReadPlan, orders: list[bool]
-) -> None:
+def _survey_chunk(survey: Survey, csv_file: CsvFile, rows: pd.DataFrame, plan: ReadPlan, orders: list[bool]) -> None:
     """Add one chunk's ``rows`` (as read) to ``survey``: structure, day/month evidence, unreadable rows
     under each candidate order, candle gaps."""
     survey.rows += len(rows)
