@@ -10,9 +10,11 @@ and the nothing-new re-run's wall.
 
 Usage: uv run python bench/csv_ingest.py [--rows N] [--backend postgresql|sqlite|both] [--chunk N]
          [--file PATH]   (an existing coinflow-format file instead of a generated one)
+         [--json PATH]   (also write the figures: a list of one object per backend)
 """
 
 import argparse
+import json
 import os
 import resource
 import subprocess
@@ -20,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -103,20 +106,37 @@ def _high_water_kib(pid: int) -> int:
 
 def table_bytes(engine: Engine) -> dict[str, int]:
     """Bytes of prices and raw_records with their indexes (SQLite: dbstat; PostgreSQL: total relation size)."""
+    parts = part_bytes(engine)
+    return {table: sum(size for (owner, _), size in parts.items() if owner == table) for table in _TABLES}
+
+
+_TABLES = ("prices", "raw_records")
+
+
+def part_bytes(engine: Engine) -> dict[tuple[str, str], int]:
+    """Bytes of each part of prices and raw_records: ``(table, part)`` -> bytes, a part being the table
+    itself (its heap; SQLite: its b-tree), its TOAST data (PostgreSQL) or one of its indexes, by name."""
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
-            sql = "SELECT pg_total_relation_size(:t)"
-            return {t: int(conn.execute(text(sql), {"t": t}).scalar_one()) for t in ("prices", "raw_records")}
+            heap = (
+                "SELECT pg_relation_size(:t), pg_total_relation_size(:t) - pg_relation_size(:t) - pg_indexes_size(:t)"
+            )
+            indexes = (
+                "SELECT indexname, pg_relation_size(quote_ident(indexname)::regclass) "
+                "FROM pg_indexes WHERE tablename = :t"
+            )
+            found: dict[tuple[str, str], int] = {}
+            for table in _TABLES:
+                own, toast = conn.execute(text(heap), {"t": table}).one()
+                found[(table, table)], found[(table, "toast")] = int(own), int(toast)
+                found.update({(table, name): int(size) for name, size in conn.execute(text(indexes), {"t": table})})
+            return found
         rows = conn.execute(
             text("SELECT tbl_name, name FROM sqlite_master WHERE tbl_name IN ('prices', 'raw_records')")
         )
         owners = {name: table for table, name in rows}
         sizes = conn.execute(text("SELECT name, sum(pgsize) FROM dbstat GROUP BY name")).all()
-    found = {"prices": 0, "raw_records": 0}
-    for name, size in sizes:
-        if name in owners:
-            found[owners[name]] += int(size)
-    return found
+    return {(owners[name], name): int(size) for name, size in sizes if name in owners}
 
 
 def load_step(engine: Engine, chunk: int) -> tuple[int, float, float]:
@@ -137,15 +157,19 @@ def load_step(engine: Engine, chunk: int) -> tuple[int, float, float]:
     return len(prices), time.perf_counter() - start, time.process_time() - cpu
 
 
-def bench(backend: str, path: Path, rows: int, chunk: int) -> None:
+def bench(backend: str, path: Path, rows: int, chunk: int) -> dict[str, Any]:
+    """Ingest ``path`` into a fresh ``backend`` database, print the figures and return them (see ``--json``)."""
     size = path.stat().st_size
     with database(backend) as url:
         upgrade(url)
         engine = make_engine(url)
         empty = database_bytes(engine, url)
         wall, cpu, rss = run_ingest(url, path, chunk)
-        grown, tables = database_bytes(engine, url) - empty, table_bytes(engine)
-        rerun, rerun_cpu, _ = run_ingest(url, path, chunk)
+        grown, parts = database_bytes(engine, url) - empty, part_bytes(engine)
+        tables = {table: sum(size for (owner, _), size in parts.items() if owner == table) for table in _TABLES}
+        print(f"[{backend}] ingest {wall:.1f} s, {cpu:.1f} CPU-s, peak RSS {rss / 1024:,.0f} MiB, growth "
+              f"{grown / size:.2f}x; re-run and load step next", flush=True)  # fmt: skip
+        rerun, rerun_cpu, rerun_rss = run_ingest(url, path, chunk)
         loaded, load_s, load_cpu = load_step(engine, chunk)
         engine.dispose()
     net, net_cpu = wall - rerun, cpu - rerun_cpu  # less what a nothing-new run pays: start-up, fingerprint
@@ -163,6 +187,26 @@ def bench(backend: str, path: Path, rows: int, chunk: int) -> None:
           f"{rows / net_cpu / (loaded / load_cpu):.2f}   (target >= 0.5)")  # fmt: skip
     print(f"database growth {grown / 2**20:,.0f} MiB = {grown / size:.2f}x the file (target <= 1.5): prices "
           f"{tables['prices'] / size:.2f}x, raw_records {tables['raw_records'] / size:.2f}x")  # fmt: skip
+    for (table, part), part_size in sorted(parts.items()):
+        print(f"  {table:<12} {part:<40} {part_size / 2**20:9,.1f} MiB = {part_size / size:.3f}x the file")
+    print(f"nothing-new rerun peak RSS {rerun_rss / 1024:,.0f} MiB (the process's floor: imports, Prefect)")
+    return {
+        "rows": rows,
+        "file_bytes": size,
+        "backend": backend,
+        "chunk_rows": chunk,
+        "csv_rows_per_s": rows / net,
+        "load_step_rows_per_s": loaded / load_s,
+        "ratio": rows / net / (loaded / load_s),
+        "peak_rss_mib": rss / 1024,
+        "db_growth_ratio": grown / size,
+        "wall_s": wall,
+        "rerun_wall_s": rerun,
+        "rerun_peak_rss_mib": rerun_rss / 1024,
+        "prices_bytes": tables["prices"],
+        "raw_records_bytes": tables["raw_records"],
+        "parts_bytes": {f"{table}.{part}": part_size for (table, part), part_size in sorted(parts.items())},
+    }
 
 
 def main() -> None:
@@ -171,12 +215,16 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=int(os.environ.get("COINFLOW_CSV_CHUNK_ROWS", "200000")))
     parser.add_argument("--backend", choices=("postgresql", "sqlite", "both"), default="both")
     parser.add_argument("--file", type=Path, help="an existing coinflow-format file")
+    parser.add_argument("--json", type=Path, help="write the figures there: a list of one object per backend")
     args = parser.parse_args()
+    results = []
     with tempfile.TemporaryDirectory() as folder:
         path = args.file or Path(folder) / "big.csv"
         rows = sum(1 for _ in path.open("rb")) - 1 if args.file else generate(path, args.rows)
         for backend in ("postgresql", "sqlite") if args.backend == "both" else (args.backend,):
-            bench(backend, path, rows, args.chunk)
+            results.append(bench(backend, path, rows, args.chunk))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

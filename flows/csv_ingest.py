@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Engine
 
 from flows.csv_consistency import contradiction
-from flows.csv_survey import plan_file, refusal
+from flows.csv_survey import Survey, plan_file, refusal
 from flows.failure_injection import after_commit
 from flows.normalize import normalize_csv
 from flows.run_summary import RunSummary, summarize
@@ -180,6 +180,45 @@ def load_task(engine: Engine, batch: Batch, label: str) -> LoadResult:
     return result
 
 
+def load_chunk(
+    engine: Engine,
+    csv_file: CsvFile,
+    chunk: CsvChunk,
+    plan: ReadPlan,
+    survey: Survey,
+    refused: str | None,
+    before: dict[str, Any] | None,
+    run_id: int,
+) -> int:
+    """Land, validate, normalize and commit one chunk (a Prefect task each); returns its row count.
+
+    A file the first pass ``refused`` has every row quarantined and the cursor left at ``before``.
+
+    Raises:
+        CsvInputError: the chunk contradicts a convention decided from the first pass's sample.
+    """
+    label = _chunk_label(chunk)
+    if problem := contradiction(chunk.rows, csv_file.header, plan, survey.decisions):
+        raise CsvInputError(problem)
+    landed, raw_ids = land_task(engine, csv_file, chunk, run_id, label)
+    valid, reasons = validate_task(csv_file, chunk, plan, label)
+    if refused:  # every row is quarantined, the cursor stays where it was: a re-run tries again
+        reasons = {n: reasons.get(n) or [_refused_reason(refused)] for n in chunk.rows.index}
+        valid = valid.iloc[0:0]
+    prices = normalize_task(engine, valid, raw_ids, run_id, label)
+    batch = Batch(
+        run_id=run_id,
+        source=SOURCE,
+        stream=str(csv_file.path),
+        prices=prices,
+        checkpoint=(before or {}) if refused else checkpoint_state(csv_file, chunk, plan),
+        rejected=rejected_rows(csv_file, chunk, reasons, raw_ids, run_id),
+        counts={"read": len(chunk.rows), "landed": landed, "valid": len(valid), "rejected": len(reasons)},
+    )
+    load_task(engine, batch, label)
+    return len(chunk.rows)
+
+
 def ingest_csv(
     engine: Engine, settings: Settings, path: Path, flow_run_id: str | None, options: CsvOptions | None = None
 ) -> RunSummary:
@@ -216,26 +255,8 @@ def ingest_csv(
         refused = refusal(survey, plan.day_first, settings.csv_max_unreadable_ratio)
         committed = 0
         for chunk in read_chunks(csv_file, start, settings.csv_chunk_rows):
-            label = _chunk_label(chunk)
-            if problem := contradiction(chunk.rows, csv_file.header, plan, survey.decisions):
-                raise CsvInputError(problem)
-            landed, raw_ids = land_task(engine, csv_file, chunk, run_id, label)
-            valid, reasons = validate_task(csv_file, chunk, plan, label)
-            if refused:  # every row is quarantined, the cursor stays where it was: a re-run tries again
-                reasons = {n: reasons.get(n) or [_refused_reason(refused)] for n in chunk.rows.index}
-                valid = valid.iloc[0:0]
-            prices = normalize_task(engine, valid, raw_ids, run_id, label)
-            batch = Batch(
-                run_id=run_id,
-                source=SOURCE,
-                stream=stream,
-                prices=prices,
-                checkpoint=(before or {}) if refused else checkpoint_state(csv_file, chunk, plan),
-                rejected=rejected_rows(csv_file, chunk, reasons, raw_ids, run_id),
-                counts={"read": len(chunk.rows), "landed": landed, "valid": len(valid), "rejected": len(reasons)},
-            )
-            load_task(engine, batch, label)
-            committed += len(chunk.rows)
+            committed += load_chunk(engine, csv_file, chunk, plan, survey, refused, before, run_id)
+            del chunk  # released before the next chunk is read: one chunk in memory at a time
             after_commit(settings, committed)
         if refused:
             raise CsvInputError(refused)

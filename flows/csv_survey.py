@@ -57,29 +57,35 @@ def survey_file(
         if survey.rows >= sample_rows and _settled(survey, plan):
             survey.complete = False
             break
-        rows = chunk.rows
-        survey.rows += len(rows)
-        survey.structure_error = survey.structure_error or structure_error(csv_file, rows, survey)
-        readable = rows.loc[rows["_width_ok"], csv_file.header]
-        dates = readable[plan.mapping.columns["timestamp"]]
-        if plan.mapping.date_format is None and has_numeric_dates(dates):  # a declared pattern settles the order
-            survey.numeric_dates = True
-            first, second = day_month_evidence(dates)
-            survey.day_first_seen |= first
-            survey.month_first_seen |= second
-        misshapen = set(rows.index[~rows["_width_ok"]])
-        as_stamped = replace(plan, day_first=orders[0], timing=Timing())  # the file's own timestamps
-        typed_first = type_rows(readable, as_stamped)
-        for order in orders:
-            typed = typed_first
-            if order != orders[0] and has_numeric_dates(dates):
-                typed = type_rows(readable, replace(as_stamped, day_first=order))
-            failed = misshapen | set(typed.failures)
-            if plan.mapping.price_is_close:
-                survey.periods[bool(order)].add(typed.frame["timestamp"], dates)
-            survey.unreadable[bool(order)] += len(failed)
-            survey.examples[bool(order)] = (survey.examples[bool(order)] + sorted(failed))[:_EXAMPLES]
+        _survey_chunk(survey, csv_file, chunk.rows, plan, orders)
+        del chunk  # released before the next chunk is read: one chunk in memory at a time
     return survey
+
+
+def _survey_chunk(survey: Survey, csv_file: CsvFile, rows: pd.DataFrame, plan: ReadPlan, orders: list[bool]) -> None:
+    """Add one chunk's ``rows`` (as read) to ``survey``: structure, day/month evidence, unreadable rows
+    under each candidate order, candle gaps."""
+    survey.rows += len(rows)
+    survey.structure_error = survey.structure_error or structure_error(csv_file, rows, survey)
+    readable = rows.loc[rows["_width_ok"], csv_file.header]
+    dates = readable[plan.mapping.columns["timestamp"]]
+    if plan.mapping.date_format is None and has_numeric_dates(dates):  # a declared pattern settles the order
+        survey.numeric_dates = True
+        first, second = day_month_evidence(dates)
+        survey.day_first_seen |= first
+        survey.month_first_seen |= second
+    misshapen = set(rows.index[~rows["_width_ok"]])
+    as_stamped = replace(plan, day_first=orders[0], timing=Timing())  # the file's own timestamps
+    typed_first = type_rows(readable, as_stamped)
+    for order in orders:
+        typed = typed_first
+        if order != orders[0] and has_numeric_dates(dates):
+            typed = type_rows(readable, replace(as_stamped, day_first=order))
+        failed = misshapen | set(typed.failures)
+        if plan.mapping.price_is_close:
+            survey.periods[bool(order)].add(typed.frame["timestamp"], dates)
+        survey.unreadable[bool(order)] += len(failed)
+        survey.examples[bool(order)] = (survey.examples[bool(order)] + sorted(failed))[:_EXAMPLES]
 
 
 def structure_error(csv_file: CsvFile, rows: pd.DataFrame, survey: Survey) -> str | None:
@@ -194,6 +200,7 @@ def decide_decimal(
             break
         evidence.add(chunk.rows.loc[chunk.rows["_width_ok"], columns])
         seen += len(chunk.rows)
+        del chunk  # released before the next chunk is read
     try:
         return evidence.decide()
     except DecimalError as error:

@@ -2,12 +2,14 @@
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
 
 from flows.ingest import ingest, run_summaries
 from flows.run_summary import RunSummary
+from flows.sources import csv_file
 from models.checkpoints import read_checkpoint
 from models.settings import Settings
 from tests.csv_files import HEADER, SAMPLE, SAMPLE_ROWS, sample_rows, write_csv
@@ -71,6 +73,24 @@ def test_a_second_run_reads_nothing_and_writes_nothing(run_csv: RunCsv, engine: 
     assert second.status == "succeeded"
     assert _counts(second) == dict.fromkeys(_counts(second), 0)
     assert snapshot(engine) == before
+
+
+def test_a_nothing_new_rerun_parses_no_chunk(run_csv: RunCsv, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18: the re-run of a loaded file checks its fingerprint (the prefix hash) and parses no row."""
+    parsed: list[int] = []
+    real_parse = csv_file.parse_rows
+
+    def counting_parse(header: list[str], delimiter: str, data: bytes, rows_before: int) -> Any:
+        parsed.append(rows_before)
+        return real_parse(header, delimiter, data, rows_before)
+
+    monkeypatch.setattr(csv_file, "parse_rows", counting_parse)
+    assert run_csv(SAMPLE).status == "succeeded"
+    assert parsed  # the spy sees the first run's chunks
+    parsed.clear()
+    second = run_csv(SAMPLE)
+    assert second.status == "succeeded"
+    assert parsed == []
 
 
 def test_appended_rows_load_alone(run_csv: RunCsv, engine: Engine, tmp_path: Path) -> None:

@@ -156,12 +156,24 @@ def read_chunks(csv_file: CsvFile, start: CsvPosition | None, chunk_rows: int) -
         rows_before = start.rows if start else 0
         _hash_prefix(handle, offset if start else csv_file.header_end, digest)
         offset = max(offset, csv_file.header_end)
-        for data, records in record_blocks(handle, chunk_rows):
-            digest.update(data)
-            end = CsvPosition(offset + len(data), rows_before + records, digest.copy().hexdigest())
-            rows = parse_rows(csv_file.header, csv_file.delimiter, data, rows_before)
-            yield CsvChunk(rows=rows, end=end, data=data, first_row=rows_before + 1)
-            offset, rows_before = end.offset, end.rows
+        for block in record_blocks(handle, chunk_rows):
+            # the chunk is built in a call, so this frame holds no reference to its bytes or rows while
+            # the next chunk is read and parsed: one chunk in memory at a time, not two
+            chunk = _chunk(csv_file, block, offset, rows_before, digest)
+            offset, rows_before = chunk.end.offset, chunk.end.rows
+            del block
+            yield chunk
+            del chunk
+
+
+def _chunk(csv_file: CsvFile, block: tuple[bytes, int], offset: int, rows_before: int, digest: Any) -> CsvChunk:
+    """The chunk of ``block`` (bytes, records) starting at byte ``offset`` after ``rows_before`` rows;
+    ``digest`` (the SHA-256 of the file up to ``offset``) is updated with its bytes."""
+    data, records = block
+    digest.update(data)
+    end = CsvPosition(offset + len(data), rows_before + records, digest.copy().hexdigest())
+    rows = parse_rows(csv_file.header, csv_file.delimiter, data, rows_before)
+    return CsvChunk(rows=rows, end=end, data=data, first_row=rows_before + 1)
 
 
 def _hash_prefix(handle: BinaryIO, length: int, digest: Any) -> None:

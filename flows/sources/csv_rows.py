@@ -84,4 +84,5 @@ def _coin_columns(
 
 
 def _text(raw: pd.Series) -> pd.Series:
-    return raw.astype(object).where(~is_missing(raw), None).map(lambda value: value if value is None else value.strip())
+    """Stripped text, None where missing (object dtype), without a Python call per value."""
+    return raw.astype("str").str.strip().astype(object).where(~is_missing(raw), None)

@@ -10,6 +10,7 @@ import zlib
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from sqlalchemy import Engine, text
 
@@ -22,6 +23,7 @@ from models.settings import get_settings
 from tests.csv.loaded import RunCsv, prices
 from tests.db_snapshot import count
 
+_ZSTD = pa.Codec("zstd")
 HEADER = "symbol,name,timestamp,price_usd,market_cap_usd,volume_24h_usd\n"
 BODY = (
     "BTC,Bitcoin,2024-01-01T00:00:00Z,42000.5,820000000000,1.5e10\r\n"
@@ -136,7 +138,12 @@ def test_raw_landing_keeps_each_chunk_as_received_and_every_row_leads_to_its_lin
     received = path.read_bytes()
     for _, _, payload, content in chunks:
         place = json.loads(payload) if isinstance(payload, str) else payload
-        assert zlib.decompress(content) == received[place["byte_start"] : place["byte_end"]]
+        size = place["byte_end"] - place["byte_start"]
+        assert place["encoding"] == "zstd"
+        assert (
+            _ZSTD.decompress(content, decompressed_size=size, asbytes=True)
+            == received[place["byte_start"] : place["byte_end"]]
+        )
     lines = {raw_id: source_lines(engine, raw_id) for raw_id, _, _, _ in chunks}
     assert [(price, lines[raw_id]) for price, raw_id in priced] == [
         (2300.0, {1: BODY.splitlines()[0], 3: BODY.splitlines()[2]}),
@@ -149,6 +156,16 @@ def test_raw_landing_keeps_each_chunk_as_received_and_every_row_leads_to_its_lin
         6: "BTC,Bitcoin,2024-01-03T00:00:00Z,42200,1,2,3",
         8: "BTC,Bitcoin,2024-01-04T00:00:00Z,-5,,",
     }
+    first_id, _, payload, content = chunks[0]  # a chunk landed zlib-compressed (before zstd) still reads back
+    place = json.loads(payload) if isinstance(payload, str) else payload
+    size = place["byte_end"] - place["byte_start"]
+    zlib_chunk = zlib.compress(_ZSTD.decompress(content, decompressed_size=size, asbytes=True))
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE raw_records SET content = :content, payload = :payload WHERE id = :id"),
+            {"content": zlib_chunk, "payload": json.dumps({**place, "encoding": "zlib"}), "id": first_id},
+        )
+    assert source_lines(engine, first_id) == lines[first_id]
     again = tmp_path / "copy.csv"  # the same bytes again under another name: the chunks land once
     again.write_bytes(path.read_bytes())
     [second] = run_csv(again)
