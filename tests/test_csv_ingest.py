@@ -170,6 +170,27 @@ def test_bad_rows_are_quarantined_with_reasons_and_good_rows_load(
     assert [tuple(row) for row in loaded] == [(42000.5, 820000000000.0), (2301.25, None)]
 
 
+def test_a_file_whose_every_row_is_rejected_quarantines_them_all(
+    run_csv: RunCsv, engine: Engine, tmp_path: Path
+) -> None:
+    # Every symbol empty: the valid part of the chunk is empty, and an empty text column has no type for
+    # Pandera to check; this once failed the run with a multi-line SchemaErrors (found by make reliability).
+    path = write_csv(
+        tmp_path / "nosymbols.csv",
+        [",Bitcoin,2024-01-01T00:00:00Z,42000.5,820000000000,1000", ",Bitcoin,2024-01-02T00:00:00Z,42001.5,,"],
+    )
+    summary = run_csv(path)
+    assert summary.status == "succeeded", summary.error
+    assert (summary.read, summary.valid, summary.rejected, summary.inserted) == (2, 0, 2, 0)
+    assert count(engine, "prices") == 0
+    with engine.connect() as conn:
+        rejected = conn.execute(text("SELECT natural_key, reasons FROM rejected_records ORDER BY natural_key")).all()
+    assert [(key.split(":")[1], _decoded(reasons)) for key, reasons in rejected] == [
+        ("1", [{"column": "symbol", "check": "not_nullable", "value": ""}]),
+        ("2", [{"column": "symbol", "check": "not_nullable", "value": ""}]),
+    ]
+
+
 def _decoded(value: object) -> list[dict[str, str]]:
     import json
 

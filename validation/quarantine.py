@@ -38,7 +38,10 @@ def split_valid(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> ValidationOu
         if not new_uncoercible:
             break
         uncoercible |= new_uncoercible
-    valid = schema.validate(frame.drop(index=list(reasons)), lazy=True)
+    remaining = frame.drop(index=list(reasons))
+    if remaining.empty:  # every row rejected: nothing to type (Pandera cannot type an empty text column)
+        return ValidationOutcome(remaining, reasons)
+    valid = schema.validate(remaining, lazy=True)
     return ValidationOutcome(valid, reasons)
 
 
