@@ -12,7 +12,7 @@ from models.columns import BigId, JsonPayload, UtcDateTime, utcnow
 class RawRecord(SQLModel, table=True):
     """One payload exactly as received; re-landing the same payload is a no-op.
 
-    A CSV chunk is one record: ``content`` holds its bytes as received, zlib-compressed, and
+    A CSV chunk is one record: ``content`` holds its bytes as received, compressed (zstd; zlib before), and
     ``payload`` where they sit in the file (see ``flows.sources.csv_lineage``). API records have no
     ``content``.
     """
