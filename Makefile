@@ -63,8 +63,12 @@ check: lint typecheck imports  ## every static check CI runs
 # The peers (dlt) are the `bench` dependency group: synced here, never by `make install` (CI). `uv run` is told
 # --group bench too, or its own sync would remove them again.
 BENCH_RUN := $(UV) run --frozen --group bench
-bench-env: uv
+bench-env: uv  ## the bench group (dlt), wrk and PostGraphile (npm, pinned by bench/api/postgraphile/package-lock.json)
 	$(UV) sync --frozen --group bench
+	@command -v wrk >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && $(SUDO) apt-get install -y -qq wrk >/dev/null; } || \
+		echo "wrk missing and not installable here: the query rows will say not run"
+	@[ -d bench/api/postgraphile/node_modules ] || ( cd bench/api/postgraphile && npm ci --no-audit --no-fund --silent ) || \
+		echo "npm ci failed: no PostGraphile peer in the query rows"
 
 bench: bench-env  ## every benchmark beside its peers (1M rows; long): ONE table + bench/results/latest.json, then the identity report
 	PREFECT_HOME=$${PREFECT_HOME:-$$(mktemp -d)} $(BENCH_RUN) python -m bench.run

@@ -176,11 +176,13 @@ def query_rows(scale: Scale, figures: dict[str, Any]) -> list[Row]:
         _python("-m", "bench.api.run", "--json", str(path), *scale.query_args)
         cases = json.loads(path.read_text())["cases"]
     figures["query"] = cases
-    peers = {(c["case"], c["cache"]): c for c in cases if c["server"] != "coinflow"}
+    # bench.api.run names its servers coinflow-compiled, coinflow-resolvers and postgraphile, and its GraphQL
+    # cases "relay …" / "series …" ("PostGraphile relay (same data)" for the peer): pair them by that word.
+    peers = {c["case"].split()[1]: c for c in cases if c["server"] == "postgraphile"}
     rows = []
-    for case in (c for c in cases if c["server"] == "coinflow"):
-        peer = peers.get((case["case"], case["cache"]))
-        label = f"query: {case['case']} (cache {case['cache']}, {case['workers']} worker(s))"
+    for case in (c for c in cases if c["server"].startswith("coinflow")):
+        peer = peers.get(case["case"].split()[0].rstrip(","))
+        label = f"query ({case['server']}): {case['case']} ({case['workers']} worker(s))"
         value = f"{case['req_s']:,.0f} req/s, p99 {case['p99_ms']:.0f} ms, {case['statements_per_request']} stmt/req"
         if peer:
             rows.append(
