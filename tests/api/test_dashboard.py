@@ -167,4 +167,6 @@ def test_an_empty_database_says_how_to_fill_it(sqlite_template: Path, tmp_path: 
     notice = re.search(r'<p class="empty" role="status">(.*?)</p>', dom, re.S)
     assert notice, dom[-2000:]
     text = re.sub(r"<[^>]+>", "", notice.group(1))
-    assert text.startswith("No coins yet") and "coinflow ingest --source all" in text
+    assert (
+        text.startswith("No coins yet") and "coinflow up --offline" in text and "coinflow ingest --source all" in text
+    )

@@ -130,7 +130,9 @@ function emptyNotice() {
     { class: "empty", role: "status" },
     "No coins yet: nothing has been ingested into this database. ",
     el("code", {}, "make run"),
-    " starts a first ingest of every source; elsewhere run ",
+    " (",
+    el("code", {}, "coinflow up --offline"),
+    ") starts a first ingest of every source from the local replay server; against the real APIs run ",
     el("code", {}, "coinflow ingest --source all"),
     `. The runs below show its progress; this page reloads every ${EMPTY_RELOAD_S} s until the first prices land.`,
   );
