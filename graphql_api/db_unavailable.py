@@ -11,9 +11,11 @@ import re
 import sqlite3
 
 from fastapi import FastAPI, Request
+from graphql import GraphQLError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from graphql_api.errors import ErrorCode
 from graphql_api.json_logging import log
 from graphql_api.problems import ProblemResponse, problem_body
 
@@ -35,6 +37,11 @@ def is_database_unavailable(error: BaseException | None) -> bool:
     if isinstance(original, sqlite3.Error):
         return _SQLITE_UNAVAILABLE.search(str(original)) is not None
     return True
+
+
+def unavailable_graphql_error() -> GraphQLError:
+    """The GraphQL error of an unavailable database (the router answers it with HTTP 503)."""
+    return GraphQLError(UNAVAILABLE_DETAIL, extensions={"code": ErrorCode.SERVICE_UNAVAILABLE.value})
 
 
 def unavailable_headers() -> dict[str, str]:

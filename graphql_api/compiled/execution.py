@@ -6,8 +6,10 @@ compilable, the statement's JSON text becomes the result's ``data`` as an ``orjs
 into the response bytes as is, and cached by the response cache like any result); otherwise the
 resolvers execute as usual. The compiled SQL is kept per (query text, operation, variables), so a
 repeated request costs the statement's execution and little Python. Any failure of the statement — a
-value the resolvers would refuse (``json_text.FALLBACK_MARKER``), a timeout, the database going away —
-also hands the operation to the resolvers, so every error a client sees is the resolvers' own.
+value the resolvers would refuse (``json_text.FALLBACK_MARKER``), a planner bug — hands the operation to the
+resolvers, so every error a client sees is the resolvers' own; only the database being unavailable or the
+statement cancelled by ``statement_timeout`` answers at once with the router's SERVICE_UNAVAILABLE error
+(HTTP 503), as the resolvers would after waiting for the same database again.
 ``Context.execution_path`` records which path answered (the router turns it into a header and a metric label).
 """
 
@@ -24,6 +26,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 
 from graphql_api.compiled.plan import data_statement
 from graphql_api.compiled.selection import NotCompilableError, root_fields
+from graphql_api.db_unavailable import is_database_unavailable, unavailable_graphql_error
 from graphql_api.gql.context import Context
 from graphql_api.json_logging import log
 
@@ -46,7 +49,14 @@ class CompiledExecution(SchemaExtension):
                 plan = _plan(execution, document, context.engine.dialect)
                 _remember(key, plan)
             if plan is not None:
-                data = await _run(context, plan)
+                try:
+                    data = await _run(context, plan)
+                except DatabaseUnavailableError:
+                    # The resolvers would wait for the same database again (a cancelled statement: twice the
+                    # statement timeout): answer the router's 503 error now.
+                    execution.result = ExecutionResult(data=None, errors=[unavailable_graphql_error()])
+                    context.execution_path = COMPILED
+                    data = None
                 if data is not None:
                     execution.result = ExecutionResult(data=orjson.Fragment(data), errors=None)  # type: ignore[arg-type]
                     context.execution_path = COMPILED
@@ -99,6 +109,12 @@ async def _run(context: Context, plan: Plan) -> str | None:
 
     try:
         return str(await context.run(query))
-    except Exception as error:  # noqa: BLE001 - every failure is the resolvers' to report
+    except Exception as error:
+        if is_database_unavailable(error):
+            raise DatabaseUnavailableError from error
         log.info("compiled statement failed; resolvers answer", extra={"error": str(error)[:300]})
         return None
+
+
+class DatabaseUnavailableError(Exception):
+    """The compiled statement met an unreachable database or was cancelled (``is_database_unavailable``)."""

@@ -30,7 +30,11 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from graphql_api.browser_pages import GRAPHIQL_HTML
-from graphql_api.db_unavailable import UNAVAILABLE_DETAIL, is_database_unavailable, unavailable_headers
+from graphql_api.db_unavailable import (
+    is_database_unavailable,
+    unavailable_graphql_error,
+    unavailable_headers,
+)
 from graphql_api.errors import ErrorCode
 from graphql_api.gql.context import Context
 from graphql_api.gql.error_codes import coded
@@ -130,8 +134,7 @@ class CachingGraphQLRouter(GraphQLRouter[Context, None]):
             except Exception as error:
                 if not is_database_unavailable(error):
                     raise
-                code = {"code": ErrorCode.SERVICE_UNAVAILABLE.value}
-                return ExecutionResult(data=None, errors=[GraphQLError(UNAVAILABLE_DETAIL, extensions=code)])
+                return ExecutionResult(data=None, errors=[unavailable_graphql_error()])
             key = (request_digest(request_data.query, request_data.variables, name), version)
             cached = self.cache.get(key)
             if cached is not None:
