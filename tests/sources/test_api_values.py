@@ -21,12 +21,18 @@ from models.settings import Settings, get_settings
 from tests.sources import value_replay
 from tests.sources.conftest import SOURCE_ENV, rows
 
-STARTED = datetime.now(UTC)
+
+@pytest.fixture(scope="module")
+def replay_now() -> datetime:
+    """When the replay data is built: it dates today's still-open candle. Taken when this module starts,
+    not at import — collection can precede the module by the whole suite, across a midnight, and the
+    candle of a day that has ended is closed (a CI run at 00:18 stored it)."""
+    return datetime.now(UTC)
 
 
 @pytest.fixture(scope="module")
-def value_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data = value_replay.build(tmp_path_factory.mktemp("value-replay"), STARTED)
+def value_server(tmp_path_factory: pytest.TempPathFactory, replay_now: datetime) -> Iterator[str]:
+    data = value_replay.build(tmp_path_factory.mktemp("value-replay"), replay_now)
     with serve_in_thread(data) as (url, _book):
         yield url
 
@@ -84,7 +90,7 @@ def _iso(value: Any) -> str:
 
 
 def test_coinpaprika_candle_close_is_stored_at_the_period_end(
-    values_env: Engine, monkeypatch: pytest.MonkeyPatch
+    values_env: Engine, monkeypatch: pytest.MonkeyPatch, replay_now: datetime
 ) -> None:
     monkeypatch.setenv("COINFLOW_COINPAPRIKA_HISTORY_ENDPOINT", "ohlcv")
     get_settings.cache_clear()
@@ -103,7 +109,7 @@ def test_coinpaprika_candle_close_is_stored_at_the_period_end(
     assert reasons["btc-bitcoin@2025-09-25T00:00:00Z"] == ["time_close: period_not_closed"]
     assert stored(values_env, "coinpaprika", "btc-bitcoin", "ohlcv_historical") == []
     # Sibling: today's candle written as if complete (23:59:59) ends after now: not stored either.
-    today = value_replay.open_candle(STARTED)["time_open"]
+    today = value_replay.open_candle(replay_now)["time_open"]
     assert reasons[f"eth-ethereum@{today}"] == ["time_close: period_not_closed"]
 
 
