@@ -1,7 +1,8 @@
 """Rebuild data/sample_prices.csv from the real files in ../shared/reference (run once, output committed).
 
 BTC: CoinGecko's "Download CSV" export (daily, 2013-2025). ETH: the Kaggle 2021 data set (daily
-close, volume, market cap). 30 more coins: one real /coins/markets snapshot (2025-03-04).
+close, volume, market cap). 28 more coins: one real /coins/markets snapshot (2025-03-04), in the USD
+version the source server replays (the recording's values are EUR: data/sources/derive_usd_markets.py).
 Rows are sorted by time, so rows appended later are newer observations, as in a growing export.
 """
 
@@ -12,6 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+MARKETS = (
+    Path(__file__).resolve().parent
+    / "sources/recorded/coingecko/coins_markets__RozanovIgor-monkey_eur-converted-to-usd_2025-03-04.json"
+)
 HEADER = ["symbol", "name", "timestamp", "price_usd", "market_cap_usd", "volume_24h_usd"]
 
 
@@ -52,9 +57,8 @@ def _eth() -> list[list[str]]:
 
 
 def _markets() -> list[list[str]]:
-    path = REFERENCE / "coingecko" / "coins_markets__RozanovIgor-monkey_usd_per_page30_2025-03-04.json"
     rows = []
-    for coin in json.loads(path.read_text()):
+    for coin in json.loads(MARKETS.read_text()):
         if coin["symbol"] in ("btc", "eth"):
             continue  # already covered by full histories
         stamp = datetime.fromisoformat(coin["last_updated"].replace("Z", "+00:00"))

@@ -26,8 +26,16 @@ Reasons = dict[Any, list[dict[str, str]]]
 T = TypeVar("T")
 
 
-class DriftFrozenError(RuntimeError):
+class PageRefusedError(RuntimeError):
+    """A whole page was refused (every row quarantined with one reason); the run stops on it."""
+
+
+class DriftFrozenError(PageRefusedError):
     """A payload drifted under the ``freeze`` policy: the batch was rejected."""
+
+
+class QuoteCurrencyError(PageRefusedError):
+    """A page asked for in USD is quoted in another currency (see validation.quote_currency)."""
 
 
 @dataclass(frozen=True)
@@ -105,14 +113,15 @@ def process_page(engine: Engine, run_id: int, page: Page, drift_policy: str) -> 
     if drifts and drift_policy == "freeze":
         named = ", ".join(d.describe() for d in drifts)
         reason = {"column": ", ".join(d.field for d in drifts), "check": "schema_drift(freeze)", "value": named}
-        rejected = _rejected(page, {key: [reason] for key in page.records.index}, raw_ids, run_id)
-        counts = {"read": len(page.records), "landed": landed, "rejected": len(rejected)}
-        empty = pd.DataFrame(columns=list(PRICE_COLUMNS))
-        _load(
-            engine, Batch(run_id, page.source, page.stream, empty, page.checkpoint_before, rejected, counts), page.label
-        )
+        _refuse_page(engine, run_id, page, raw_ids, landed, {key: [reason] for key in page.records.index})
         raise DriftFrozenError(f"{page.label}: schema drift under the freeze policy, batch rejected: {named}")
     valid, reasons = validate_task(page.contract, page.records, page.label)
+    doubt = page.contract.page_check(valid) if page.contract.page_check and not valid.empty else None
+    if doubt:
+        refused = {key: [*reasons.get(key, []), {"column": "*", "check": "usd_quote_currency", "value": doubt}]
+                   for key in page.records.index}  # fmt: skip
+        _refuse_page(engine, run_id, page, raw_ids, landed, refused)
+        raise QuoteCurrencyError(f"{page.label}: refused, {doubt}")
     prices = normalize_task(_untraversed(page), valid, raw_ids, page.label)
     checkpoint = page.checkpoint(valid)
     batch = Batch(
@@ -125,6 +134,14 @@ def process_page(engine: Engine, run_id: int, page: Page, drift_policy: str) -> 
         counts={"read": len(page.records), "landed": landed, "valid": len(valid), "rejected": len(reasons)},
     )
     return PageOutcome(len(page.records), _load(engine, batch, page.label), checkpoint)
+
+
+def _refuse_page(engine: Engine, run_id: int, page: Page, raw_ids: pd.Series, landed: int, reasons: Reasons) -> None:
+    """Quarantine every record of ``page`` with its ``reasons``; no price is stored, the checkpoint stays."""
+    rejected = _rejected(page, reasons, raw_ids, run_id)
+    counts = {"read": len(page.records), "landed": landed, "rejected": len(rejected)}
+    empty = pd.DataFrame(columns=list(PRICE_COLUMNS))
+    _load(engine, Batch(run_id, page.source, page.stream, empty, page.checkpoint_before, rejected, counts), page.label)
 
 
 def reject_unusable(

@@ -14,6 +14,7 @@ import pandera.pandas as pa
 
 from validation.contract import UTC_TIME, Contract, columns_frame
 from validation.drift import ARRAY, EMPTY, NULL, NUMBER, OBJECT, STRING, FieldSpec
+from validation.quote_currency import usd_quote_check
 from validation.sentinels import ZERO, unknown_to_null
 
 _NUM = FieldSpec(NUMBER | NULL)
@@ -163,6 +164,6 @@ list_schema = pa.DataFrameSchema(
     name="coingecko_coins_list",
 )
 
-MARKETS = Contract(MARKETS_FIELDS, _markets_frame, markets_schema)
+MARKETS = Contract(MARKETS_FIELDS, _markets_frame, markets_schema, usd_quote_check("coingecko", "id", "current_price"))
 CHART = Contract(CHART_FIELDS, _chart_frame, chart_schema)
 COINS_LIST = Contract(LIST_FIELDS, _list_frame, list_schema)

@@ -20,6 +20,7 @@ import pandera.pandas as pa
 
 from validation.contract import UTC_TIME, Contract, columns_frame
 from validation.drift import BOOLEAN, EMPTY, NULL, NUMBER, STRING, FieldSpec
+from validation.quote_currency import usd_quote_check
 from validation.sentinels import ZERO, unknown_to_null
 
 # The period of the candles coinflow asks for (flows/sources/coinpaprika.py: ``interval=24h``).
@@ -114,7 +115,10 @@ def tickers_contract(quote: str) -> Contract:
         name="coinpaprika_tickers",
     )
     return Contract(
-        fields, lambda payloads: unknown_to_null(columns_frame(payloads, columns, fields), TICKERS_UNKNOWN), schema
+        fields,
+        lambda payloads: unknown_to_null(columns_frame(payloads, columns, fields), TICKERS_UNKNOWN),
+        schema,
+        usd_quote_check("coinpaprika", "id", "price") if quote == "USD" else None,
     )
 
 

@@ -11,14 +11,22 @@ from validation.drift import FieldSpec, flatten
 
 UTC_TIME = pd.DatetimeTZDtype("us", "UTC")
 
+# A check of a whole page's valid rows: why the page cannot be stored as it is, or None.
+PageCheck = Callable[[pd.DataFrame], str | None]
+
 
 @dataclass(frozen=True)
 class Contract:
-    """Expected fields of one payload item, the frame builder and the Pandera schema of a stream."""
+    """Expected fields of one payload item, the frame builder and the Pandera schema of a stream.
+
+    ``page_check`` judges what no single row shows (e.g. the page's quote currency): when it names a
+    reason, every row of the page is refused with it.
+    """
 
     expected: Mapping[str, FieldSpec]
     to_frame: Callable[[pd.Series], pd.DataFrame]
     schema: pa.DataFrameSchema
+    page_check: PageCheck | None = None
 
 
 def columns_frame(payloads: pd.Series, columns: Mapping[str, str], expected: Mapping[str, FieldSpec]) -> pd.DataFrame:

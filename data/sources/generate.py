@@ -21,7 +21,8 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 RECORDED = HERE / "recorded"
-CG_MARKETS = RECORDED / "coingecko" / "coins_markets__RozanovIgor-monkey_usd_per_page30_2025-03-04.json"
+# The recorded markets page is in EUR though labelled USD: the USD page derived from it (derive_usd_markets.py).
+CG_MARKETS = RECORDED / "coingecko" / "coins_markets__RozanovIgor-monkey_eur-converted-to-usd_2025-03-04.json"
 # Recorded (rotki/test-caching, see coins_list.meta.json), kept once: it is 1 MB.
 CG_LIST = HERE / "coingecko" / "coins_list.json"
 CP_TICKERS = RECORDED / "coinpaprika" / "tickers__smartcontractkit-external-adapters-js_readme_2021-10-22.json"
@@ -118,7 +119,7 @@ def _more_markets(recorded: list[dict[str, Any]], coin_list: list[dict[str, str]
 
     Prices are the template's times a factor of the coin's own (0.001x-10x, seeded by its id), with the
     supplies adjusted so market cap = price x circulating supply still holds: a generated coin never carries
-    a recorded coin's real price (a demo "trinique" at Bitcoin's $79,847 looked like a wrong stored value).
+    a recorded coin's real price (a demo "trinique" at Bitcoin's $84,085 looked like a wrong stored value).
     """
     taken = {row["id"] for row in recorded}
     candidates = [c for c in coin_list if c["id"] not in taken and c["id"].isascii() and " " not in c["id"]]

@@ -164,7 +164,8 @@ def test_coingecko_zero_market_cap_and_volume_are_unknown(values_env: Engine) ->
         ("2017-04-03T00:00:00", approx(1139.3082754456), approx(18517903140.188), approx(131765236.04), None),
     ]  # fmt: skip
     markets = {c: stored(values_env, "coingecko", c, "markets")[0] for c in ("bitcoin", "nyla-ai")}
-    assert markets["bitcoin"][1:5] == (79847.0, 1592704518472.0, 70779623474.0, 1)  # real values untouched
+    # the recorded row in its USD version (the recording is EUR x 1.053077): stored as served
+    assert markets["bitcoin"][1:5] == (84085.0, 1677239926634.0, 74536368238.0, 1)
     assert markets["nyla-ai"][1:5] == (0.00871, None, None, None)  # market_cap 0, total_volume 0, rank null
 
 

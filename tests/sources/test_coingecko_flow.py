@@ -47,7 +47,7 @@ def test_first_run_loads_markets_pages_and_history(flow_env: Engine, source_serv
         "SELECT p.price_usd, p.rank FROM prices p JOIN coin_sources s ON s.coin_id = p.coin_id "
         "WHERE s.source = 'coingecko' AND s.source_coin_id = 'bitcoin' AND p.rank IS NOT NULL",
     )
-    assert btc == [(79847.0, 1)]  # the recorded markets row
+    assert btc == [(84085.0, 1)]  # the recorded markets row (its USD version)
     assert checkpoint(flow_env, "markets") == {"page": 3, "per_page": 50, "complete": True}
     assert checkpoint(flow_env, "market_chart") == {"coins": {"bitcoin": 1741046400000, "ethereum": 1741046400000}}
     methods = set(r[0] for r in rows(flow_env, "SELECT DISTINCT match_method FROM coin_sources"))

@@ -52,7 +52,7 @@ def test_drift_evolve_loads_what_validates_and_records_the_drift(flow_env: Engin
         flow_env, "SELECT payload FROM raw_records WHERE natural_key = 'coingecko markets page 1:response'"
     )
     payload = payload if isinstance(payload, list) else json.loads(payload)
-    assert payload[0]["current_price_v2"] == 79847
+    assert payload[0]["current_price_v2"] == 84085
     assert count(flow_env, "SELECT count(*) FROM prices WHERE source = 'coingecko' AND rank IS NOT NULL") == 20
 
 

@@ -40,7 +40,7 @@ def test_a_markets_run_fetches_and_stores_only_the_markets_snapshot(
         "SELECT p.price_usd, p.rank FROM prices p JOIN coin_sources s ON s.coin_id = p.coin_id "
         "WHERE s.source = 'coingecko' AND s.source_coin_id = 'bitcoin'",
     )
-    assert btc == [(79847.0, 1)]  # the recorded markets row, no history point
+    assert btc == [(84085.0, 1)]  # the recorded markets row (its USD version), no history point
     assert rows(flow_env, "SELECT source, stream, status FROM etl_runs") == [("coingecko", "markets", "succeeded")]
     assert count(flow_env, "SELECT count(*) FROM checkpoints WHERE stream <> 'markets'") == 0
 

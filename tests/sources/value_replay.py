@@ -16,6 +16,8 @@ RECORDED = DATA / "recorded"
 CG_LIST_IDS = ("bitcoin", "ethereum", "arcium", "nyla-ai", "hyperion-staked-aptos")
 OHLCV_ETH = "coins_id_ohlcv_historical__openbb_eth-ethereum_2022-01-19_2022-04-19.json"
 OHLCV_TODAY_BTC = "coins_id_ohlcv_today__be-nazil-CoinInfo_btc-bitcoin_2025-09-25.json"
+# The recorded markets page is in EUR though labelled USD; its USD version (data/sources/derive_usd_markets.py).
+CG_MARKETS_USD = "coins_markets__RozanovIgor-monkey_eur-converted-to-usd_2025-03-04.json"
 CHART_BTC = "coins_id_market_chart_range__bitcoin_from-coingecko-export.json"
 PRICE_ZERO_AT_MS = 1491264000000  # 2017-04-04 00:00 UTC: a point added with price 0 (a distortion)
 
@@ -42,7 +44,7 @@ def open_candle(now: datetime) -> dict[str, Any]:
 def _coingecko(out: Path) -> None:
     listed = [c for c in _read(DATA / "coingecko" / "coins_list.json") if c["id"] in CG_LIST_IDS]
     _write(out / "coins_list.json", listed)
-    markets = _read(RECORDED / "coingecko" / "coins_markets__RozanovIgor-monkey_usd_per_page30_2025-03-04.json")[:2]
+    markets = _read(RECORDED / "coingecko" / CG_MARKETS_USD)[:2]
     markets += _read(RECORDED / "coingecko" / "coins_markets__empty-symbols-and-zero-sentinels_constructed.json")
     _write(out / "coins_markets.json", markets)
     shutil.copyfile(DATA / "coingecko" / "error_429.json", out / "error_429.json")
