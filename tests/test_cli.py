@@ -13,6 +13,10 @@ from tests.cli_process import REPO, cli_command, cli_env, run_cli
 from tests.csv_files import SAMPLE_ROWS, sample_rows, write_csv
 from tests.db_snapshot import count
 
+# These tests check what the command prints and its exit code, not what is stored: one backend is enough
+# (each run is a subprocess with a flow run, 15-30 s; the storage tests of this file run on both).
+OUTPUT_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 
 @pytest.fixture
 def env(database_url: str, prefect_api_url: str) -> dict[str, str]:
@@ -34,6 +38,7 @@ def test_json_output_is_one_object_on_stdout(env: dict[str, str], engine: Engine
     assert count(engine, "prices") == 40
 
 
+@OUTPUT_ONLY
 def test_the_table_summary_names_the_counts(env: dict[str, str], tmp_path: Path) -> None:
     path = write_csv(tmp_path / "prices.csv", sample_rows(0, 5))
     done = run_cli(env, "ingest", "--file", str(path))
@@ -93,6 +98,7 @@ def _no_traceback(done: subprocess.CompletedProcess[str]) -> list[str]:
     return [line for line in done.stderr.splitlines() if line.startswith("error:")]
 
 
+@OUTPUT_ONLY
 def test_bad_settings_name_each_variable_on_one_line_exit_2(env: dict[str, str]) -> None:
     bad = {**env, "COINFLOW_DATABASE_URL": "nonsense", "COINFLOW_HTTP_RETRIES": "abc"}
     done = run_cli(bad, "ingest")
@@ -103,6 +109,7 @@ def test_bad_settings_name_each_variable_on_one_line_exit_2(env: dict[str, str])
     assert any(line.startswith("error: COINFLOW_HTTP_RETRIES: ") and "integer" in line for line in errors)
 
 
+@OUTPUT_ONLY
 def test_an_unreachable_database_is_one_line_naming_the_variable_exit_2(env: dict[str, str]) -> None:
     down = {**env, "COINFLOW_DATABASE_URL": "postgresql+psycopg2://coinflow:s3cret-pw@127.0.0.1:1/coinflow"}
     done = run_cli(down, "ingest")
@@ -122,6 +129,7 @@ def test_a_missing_file_is_refused_before_any_flow_runs(env: dict[str, str], eng
     assert [(run.status, run.flow_run_id) for run in runs] == [("failed", None)]  # recorded, no flow started
 
 
+@OUTPUT_ONLY
 def test_unknown_format_and_missing_mapping_are_refused_up_front(env: dict[str, str], tmp_path: Path) -> None:
     path = write_csv(tmp_path / "prices.csv", sample_rows(0, 3))
     bad_format = run_cli(env, "ingest", "--file", str(path), "--format", "excel")
@@ -132,6 +140,7 @@ def test_unknown_format_and_missing_mapping_are_refused_up_front(env: dict[str, 
     assert "mapping file not found" in _no_traceback(no_mapping)[0]
 
 
+@OUTPUT_ONLY
 def test_prefect_that_cannot_start_is_one_line_with_the_way_out(
     database_url: str, prefect_api_url: str, tmp_path: Path
 ) -> None:
@@ -144,6 +153,7 @@ def test_prefect_that_cannot_start_is_one_line_with_the_way_out(
     assert len(errors) == 1 and "did not start within 1 s" in errors[0] and "PREFECT_API_URL" in errors[0]
 
 
+@OUTPUT_ONLY
 def test_an_unreachable_api_names_the_host_and_suggests_offline(env: dict[str, str]) -> None:
     closed = {**env, "COINFLOW_COINGECKO_BASE_URL": "http://127.0.0.1:9/api/v3", "COINFLOW_HTTP_RETRIES": "0"}
     done = run_cli(closed, "ingest", "--source", "coingecko")
@@ -152,6 +162,7 @@ def test_an_unreachable_api_names_the_host_and_suggests_offline(env: dict[str, s
     assert len(errors) == 1 and "cannot reach 127.0.0.1" in errors[0] and "--offline" in errors[0]
 
 
+@OUTPUT_ONLY
 def test_normal_output_is_quiet_and_shows_progress(env: dict[str, str], tmp_path: Path) -> None:
     path = write_csv(tmp_path / "prices.csv", sample_rows(0, 30))
     done = run_cli({**env, "COINFLOW_CSV_CHUNK_ROWS": "10"}, "ingest", "--file", str(path))
@@ -162,6 +173,7 @@ def test_normal_output_is_quiet_and_shows_progress(env: dict[str, str], tmp_path
     assert sum("Task run 'load csv rows" in line for line in lines) == 3  # one progress line per chunk
 
 
+@OUTPUT_ONLY
 def test_a_piped_table_is_not_cut_to_80_columns(env: dict[str, str], tmp_path: Path) -> None:
     folder = tmp_path / "exports"
     folder.mkdir()
