@@ -69,6 +69,10 @@ def child_env(settings: Settings, ports: Ports, offline: bool) -> dict[str, str]
         DO_NOT_TRACK="1",
         COINFLOW_PREFECT_UI_URL=f"http://{LOOPBACK}:{ports.prefect}",
     )
+    # The serving process looks for runs to start every PREFECT_RUNNER_POLL_FREQUENCY seconds (Prefect's default
+    # 10): with one run at a time on SQLite, each run of the first ingest waited up to 10 s for the previous one's
+    # slot to be seen free. A local stack can ask its own server every 2 s; an operator's value wins.
+    env.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")
     if offline:
         env.update(
             COINFLOW_COINGECKO_BASE_URL=f"http://{LOOPBACK}:{ports.sources}/api/v3",

@@ -191,3 +191,16 @@ def test_up_refuses_a_taken_port_in_one_line(tmp_path: Path) -> None:
         f"error: port {port} for prefect is in use (choose another with --prefect-port)"
     ]
     assert not (tmp_path / "up" / "logs").exists()  # nothing was started
+
+
+def test_the_served_deployments_look_for_runs_every_2_s_unless_the_operator_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deployments.up import Ports, child_env
+    from models.settings import Settings
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'coinflow.db'}", up_dir=tmp_path / "up")
+    monkeypatch.delenv("PREFECT_RUNNER_POLL_FREQUENCY", raising=False)
+    assert child_env(settings, Ports(8000, 4200, 8765), offline=True)["PREFECT_RUNNER_POLL_FREQUENCY"] == "2"
+    monkeypatch.setenv("PREFECT_RUNNER_POLL_FREQUENCY", "15")
+    assert child_env(settings, Ports(8000, 4200, 8765), offline=True)["PREFECT_RUNNER_POLL_FREQUENCY"] == "15"
