@@ -25,6 +25,7 @@ from graphql_api.queries.runs import (
     page_drift,
     page_rejected,
     page_runs,
+    run_conditions,
     runs_by_ids,
 )
 from graphql_api.queries.tables import etl_runs, rejected_records, schema_drift
@@ -191,7 +192,7 @@ class RunQuery:
         name, state = source_value(source), status.value if status else None
         page = await info.context.run(page_runs, name, state, request)
         ui = info.context.settings.prefect_ui_url
-        conditions = [c for c in (name and etl_runs.c.source == name, state and etl_runs.c.status == state) if c]
+        conditions = run_conditions(name, state)
         return to_connection(
             page,
             RUN_CURSOR,

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, func, select
 
 from graphql_api.paging import Page, PageRequest, fetch_page
 from graphql_api.queries.tables import data_version, etl_runs, rejected_records, schema_drift
@@ -15,14 +15,23 @@ REJECTED_CURSOR = "q"
 DRIFT_CURSOR = "d"
 
 
+RUN_KEY = [etl_runs.c.id]
+
+
+def run_conditions(source: str | None, status: str | None) -> list[ColumnElement[bool]]:
+    """The ``runs`` filter (page and count, resolvers and compiled path alike): an empty value filters nothing."""
+    conditions = []
+    if source:
+        conditions.append(etl_runs.c.source == source)
+    if status:
+        conditions.append(etl_runs.c.status == status)
+    return conditions
+
+
 def page_runs(conn: Connection, source: str | None, status: str | None, request: PageRequest) -> Page:
     """Runs newest first."""
-    statement = select(etl_runs)
-    if source:
-        statement = statement.where(etl_runs.c.source == source)
-    if status:
-        statement = statement.where(etl_runs.c.status == status)
-    return fetch_page(conn, statement, [etl_runs.c.id], request, descending=True)
+    statement = select(etl_runs).where(*run_conditions(source, status))
+    return fetch_page(conn, statement, RUN_KEY, request, descending=True)
 
 
 def runs_by_ids(conn: Connection, ids: list[int]) -> dict[int, Any]:
