@@ -43,10 +43,11 @@ class CompiledExecution(SchemaExtension):
         context = execution.context
         document = execution.graphql_document
         if isinstance(context, Context) and _enabled(context) and document is not None:
-            key = (execution.query or "", execution.operation_name, orjson.dumps(execution.variables or {}))
+            ui = context.settings.prefect_ui_url
+            key = (execution.query or "", execution.operation_name, orjson.dumps(execution.variables or {}), ui)
             plan = _PLANS.get(key, _MISSING)
             if plan is _MISSING:
-                plan = _plan(execution, document, context.engine.dialect)
+                plan = _plan(execution, document, context.engine.dialect, ui)
                 _remember(key, plan)
             if plan is not None:
                 try:
@@ -63,10 +64,12 @@ class CompiledExecution(SchemaExtension):
         yield
 
 
-# Compiled SQL by (query text, operation name, variables): building and compiling the statement costs
-# tens of milliseconds of Python; the same request again (a polling dashboard, a cold cache) reuses it.
+# Compiled SQL by (query text, operation name, variables, the Prefect UI URL that run links embed):
+# building and compiling the statement costs tens of milliseconds of Python; the same request again (a
+# polling dashboard, a cold cache) reuses it.
 MAX_PLANS = 256
-_PLANS: "OrderedDict[tuple[str, str | None, bytes], Plan | None]" = OrderedDict()
+PlanKey = tuple[str, str | None, bytes, str | None]
+_PLANS: "OrderedDict[PlanKey, Plan | None]" = OrderedDict()
 _MISSING: Any = object()
 
 
@@ -78,11 +81,11 @@ class Plan:
     parameters: dict[str, Any]
 
 
-def _plan(execution: ExecutionContext, document: DocumentNode, dialect: Dialect) -> Plan | None:
+def _plan(execution: ExecutionContext, document: DocumentNode, dialect: Dialect, ui: str | None) -> Plan | None:
     """The operation compiled, or None when it is outside the compilable set."""
     try:
         fields = root_fields(execution.schema._schema, document, execution.operation_name, execution.variables)
-        compiled = data_statement(fields).compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        compiled = data_statement(fields, ui).compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
     except NotCompilableError:
         return None
     except Exception:  # noqa: BLE001 - a planner bug must cost speed, never an answer
@@ -91,7 +94,7 @@ def _plan(execution: ExecutionContext, document: DocumentNode, dialect: Dialect)
     return Plan(str(compiled), dict(compiled.params))
 
 
-def _remember(key: tuple[str, str | None, bytes], plan: Plan | None) -> None:
+def _remember(key: PlanKey, plan: Plan | None) -> None:
     _PLANS[key] = plan
     while len(_PLANS) > MAX_PLANS:
         _PLANS.popitem(last=False)
