@@ -4,14 +4,19 @@ Floats on both sides of orjson's and PostgreSQL's notation switches (1e-5, 1e15,
 -0.0), nulls in every nullable column, timestamps with and without microseconds, ties in every sort key
 (symbols, names, ranks, market caps, observation instants across sources), all three sources, a coin
 without mappings, a mapping without prices, canonical ids long enough to wrap base64 lines, and text
-with quotes, backslashes, control characters and non-ASCII letters.
+with quotes, backslashes, control characters and non-ASCII letters. The run history (``RUNS``) has
+every source and status, NULL and empty flow-run ids, unfinished runs, durations on Python's rounding
+ties and below a millisecond either side of zero, errors with awkward text, and checkpoints that are
+SQL NULL, JSON null, nested objects and arrays — and one (``FALLBACK_CHECKPOINT``) the compiled path
+must leave to the resolvers.
 """
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, null
 
-from graphql_api.queries.tables import coin_sources, coins, prices
+from graphql_api.queries.tables import coin_sources, coins, etl_runs, prices
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 FLOATS = [
@@ -50,9 +55,52 @@ SOURCES = ("coingecko", "coinpaprika", "csv")
 METHODS = ("override", "source-id", "symbol+name", "csv-declared", "slug")
 
 
+# A checkpoint with a float: JSONB writes 0.0000001, the resolvers (orjson) 1e-7, so the compiled path
+# steps aside for a page holding the oldest run.
+FALLBACK_CHECKPOINT = {"ratio": 1e-7, "unit": "fallback-ratio"}
+STATUSES = ("succeeded", "failed", "crashed", "running", "skipped")
+STREAMS = ("markets", "tickers", "sample.csv", "history")
+
+
+def _run(index: int, seconds: float | None, **values: Any) -> dict[str, Any]:
+    """One etl_runs row: ``seconds`` long (None: unfinished), varied counters, overridable columns."""
+    started = T0 + timedelta(minutes=index * 7, microseconds=(index * 123_457) % 1_000_000 if index % 3 else 0)
+    row: dict[str, Any] = {
+        "flow_run_id": f"0b7c{index:04d}-9d2e-4f1a-8c3b-{index:012d}",
+        "source": SOURCES[index % 3],
+        "stream": STREAMS[index % 4],
+        "status": STATUSES[index % 5],
+        "started_at": started,
+        "finished_at": None if seconds is None else started + timedelta(seconds=seconds),
+        "error": None,
+        "checkpoint_before": null(),
+        "checkpoint_after": {"page": index, "snapshot": f"2024-03-01T0{index % 10}:00:00+00:00"},
+    }
+    for offset, counter in enumerate(("read", "landed", "valid", "rejected", "inserted", "updated", "unchanged")):
+        row[counter] = (index * 37 + offset * 11) % 250
+    return row | values
+
+
+RUNS = [
+    _run(0, 3.5, source="csv", status="failed", checkpoint_after=FALLBACK_CHECKPOINT, error="bad ratio"),
+    _run(1, 12.3456, status="succeeded", checkpoint_before={"page": 2, "done": False, "ids": [1, 2, [3, {"k": None}]]}),
+    _run(2, 0.0625, status="failed", flow_run_id=None, error='HTTP 429 "Too Many" \\ retry\nline two ünï ✓'),
+    _run(3, None, status="running", checkpoint_after=null()),
+    _run(4, 1.0005, status="crashed", flow_run_id="", error="process died\t(unseen)"),
+    _run(5, 0.0, status="skipped", checkpoint_after=None),  # JSON null, not SQL NULL
+    _run(6, -0.0004, status="succeeded", checkpoint_before={"é": "ü", "a": -12, "bb": 123456789012345678}),
+    _run(7, 0.0005, status="succeeded"),
+    _run(8, 3 * 86400 + 0.1875, status="failed", error=""),
+    _run(9, 2.0015, status="crashed", checkpoint_before={"nested": {"deeper": {"deepest": [[], {}]}}}),
+    *(_run(index, index * 0.4567) for index in range(10, 31)),
+]
+
+
 def load_compiled_market(engine: Engine) -> None:
-    """Insert the market (coins, mappings, prices) in one transaction."""
+    """Insert the market (runs, coins, mappings, prices) in one transaction."""
     with engine.begin() as conn:
+        for run in RUNS:  # one by one: SQL NULL (null()) and JSON values mix in the checkpoint columns
+            conn.execute(insert(etl_runs).values(run))
         ids = [
             conn.execute(
                 insert(coins).values(canonical_id=cid, symbol=sym, name=name, created_at=T0).returning(coins.c.id)

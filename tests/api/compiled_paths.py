@@ -43,10 +43,10 @@ def seeded_paths(
 
 
 @contextmanager
-def both_paths(database_url: str) -> Iterator[tuple[FastAPI, FastAPI]]:
-    """Two apps on ``database_url``, response cache off: (compilation on, compilation off)."""
+def both_paths(database_url: str, **settings: Any) -> Iterator[tuple[FastAPI, FastAPI]]:
+    """Two apps on ``database_url``, response cache off, other ``settings`` alike: (compilation on, off)."""
     apps = [
-        create_app(Settings(database_url=database_url, api_response_cache_size=0, api_compile_graphql=flag))
+        create_app(Settings(database_url=database_url, api_response_cache_size=0, api_compile_graphql=flag, **settings))
         for flag in (True, False)
     ]
     try:

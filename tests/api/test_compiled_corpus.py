@@ -6,21 +6,40 @@ order, numbers written the same way, the same nulls and cursors. On PostgreSQL t
 have compiled it (the ``x-coinflow-execution`` header); on SQLite it must have used the resolvers.
 """
 
+import random
+from datetime import timedelta
 from typing import Any
 
+import orjson
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import DateTime, Integer, column, select, values
 
 from graphql_api.app import create_app
+from graphql_api.compiled.json_text import float_text
+from graphql_api.compiled.runs_sql import seconds_rounded
+from graphql_api.paging import encode_cursor
+from graphql_api.queries.prices import PRICE_CURSOR
+from graphql_api.queries.runs import RUN_CURSOR, duration_s
 from models.settings import Settings
-from tests.api.compiled_paths import ask, seeded_paths, strict
+from tests.api.compiled_market import T0
+from tests.api.compiled_paths import ask, both_paths, seeded_paths, strict
 from tests.api.conftest import ApiClient
 
 __all__ = ["seeded_paths"]  # the module-scoped fixture, used by name
 
+SOURCES = ("COINGECKO", "COINPAPRIKA", "CSV")
 COIN_SCALARS = "id canonicalId symbol name __typename"
 PRICE_SCALARS = "source observedAt priceUsd marketCapUsd volume24hUsd change24hPct rank runId __typename"
 PAGE_INFO = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor __typename }"
+RUN_SCALARS = (
+    "id runId flowRunId prefectUrl source stream status startedAt finishedAt durationS read landed valid "
+    "rejected inserted updated unchanged error __typename"
+)
+CHECKPOINTS = "checkpointBefore checkpointAfter"
+# The oldest run (id 1) holds compiled_market.FALLBACK_CHECKPOINT: pages selecting checkpoints stop before it.
+RUN_10 = encode_cursor(RUN_CURSOR, (10,))
+A_PRICE_CURSOR = encode_cursor(PRICE_CURSOR, (1, "csv", "2024-03-01T00:00:00+00:00"))
 
 COMPILED: list[tuple[str, dict[str, Any]]] = [
     # bench/api/run.py's two operations, at this market's scale
@@ -93,6 +112,40 @@ COMPILED: list[tuple[str, dict[str, Any]]] = [
         {},
     ),
     ('{ coin(canonicalId: "lonely") { series(source: CSV) { points timestamps priceUsd } } }', {}),
+    # runs: every field, filter and paging argument
+    (f"{{ runs {{ edges {{ cursor node {{ {RUN_SCALARS} }} }} {PAGE_INFO} totalCount __typename }} }}", {}),
+    (f"{{ runs(first: 30) {{ nodes {{ runId {CHECKPOINTS} }} }} }}", {}),
+    *((f"{{ runs(source: {source}) {{ nodes {{ runId source }} totalCount }} }}", {}) for source in SOURCES),
+    *(
+        (f"{{ runs(status: {status}) {{ nodes {{ runId status durationS }} totalCount }} }}", {})
+        for status in ("RUNNING", "SUCCEEDED", "FAILED", "CRASHED", "SKIPPED")
+    ),
+    (
+        "query($s: Source, $t: RunStatus) { runs(source: $s, status: $t) { nodes { runId } totalCount } }",
+        {"s": "CSV", "t": "SUCCEEDED"},
+    ),
+    ("query($s: Source, $t: RunStatus) { runs(source: $s, status: $t) { totalCount } }", {"s": None, "t": None}),
+    (f"{{ runs(first: 3) {{ edges {{ cursor node {{ runId }} }} {PAGE_INFO} totalCount }} }}", {}),
+    (
+        f"query($a: String) {{ runs(first: 4, after: $a) {{ edges {{ cursor node {{ runId {CHECKPOINTS} }} }} "
+        f"{PAGE_INFO} }} }}",
+        {"a": RUN_10},
+    ),
+    (f'{{ runs(source: COINGECKO, after: "{RUN_10}") {{ nodes {{ runId }} {PAGE_INFO} totalCount }} }}', {}),
+    (
+        f'{{ runs(after: "{encode_cursor(RUN_CURSOR, (1,))}") {{ edges {{ cursor }} nodes {{ runId }} {PAGE_INFO} '
+        "totalCount } }",
+        {},
+    ),
+    (f'{{ runs(first: 2, after: "{encode_cursor(RUN_CURSOR, (10**6,))}") {{ nodes {{ runId }} {PAGE_INFO} }} }}', {}),
+    (
+        "query($yes: Boolean!) { coins(first: 1) { nodes { symbol } } recent: runs(first: 2) { ...Runs } "
+        "failed: runs(status: FAILED, first: 2) { nodes { ... on Run { when: startedAt } "
+        "... @include(if: $yes) { error } durationS @skip(if: $yes) } } } "
+        "fragment Runs on RunConnection { edges { c: cursor node { ...RunFields } } } "
+        "fragment RunFields on Run { n: runId s: status checkpointAfter }",
+        {"yes": True},
+    ),
     # aliases, fragments, directives, __typename
     (
         "query($yes: Boolean!, $no: Boolean!) { __typename a: coins(first: 2) { ...Page } "
@@ -113,7 +166,15 @@ FALLBACK: list[tuple[str, dict[str, Any]]] = [
     ('{ coins(after: "not-a-cursor") { nodes { symbol } } }', {}),
     ('{ coin(canonicalId: "bitcoin") { prices(before: "WyJwIl0") { nodes { rank } } } }', {}),
     ('{ coin(canonicalId: "bitcoin") { series(source: CSV, last: 0) { points } } }', {}),
-    ("{ runs { nodes { runId } } }", {}),
+    ("{ runs { nodes { checkpointAfter } } }", {}),  # the oldest run's checkpoint has a float
+    ("{ runs(first: 501) { nodes { runId } } }", {}),
+    ('{ runs(after: "not-a-cursor") { nodes { runId } } }', {}),
+    (
+        f'{{ runs(after: "{A_PRICE_CURSOR}") {{ nodes {{ runId }} }} }}',  # another list's cursor
+        {},
+    ),
+    ("{ run(id: 2) { runId } }", {}),
+    ("{ runs(first: 2) { nodes { runId } } schemaDrift { totalCount } }", {}),
     ("{ coins(first: 1) { nodes { symbol } } c: coins(first: 1) { nodes { symbol } } coins { totalCount } }", {}),
     ("{ coins(first: 1) { edges { node { ... on Node { id } } } } }", {}),
     ("query($n: Int) { coins(first: $n) { nodes { symbol } } }", {"n": "three"}),
@@ -165,3 +226,40 @@ def test_compiled_answers_are_cached_and_the_path_is_counted(seeded_paths: tuple
 def test_compilation_can_be_turned_off(seeded_paths: tuple[str, FastAPI, FastAPI]) -> None:
     _, _, resolving = seeded_paths
     assert ask(resolving, *COMPILED[0])[0] == "resolvers"
+
+
+def test_run_links_follow_the_prefect_ui_setting(seeded_paths: tuple[str, FastAPI, FastAPI]) -> None:
+    backend, compiling, _ = seeded_paths
+    url = compiling.state.engine.url.render_as_string(hide_password=False)
+    query = "{ runs(first: 12) { nodes { runId flowRunId prefectUrl } } }"
+    for ui in ("http://prefect.local/ui/", "http://elsewhere:4200"):  # the same query text: no plan reused
+        with both_paths(url, prefect_ui_url=ui) as (on, off):
+            path, compiled = ask(on, query)
+            _, reference = ask(off, query)
+        assert path == ("compiled" if backend == "postgresql" else "resolvers")
+        assert ui.rstrip("/") + "/runs/flow-run/" in reference
+        assert strict(compiled) == strict(reference)
+
+
+def test_durations_round_as_python_does(seeded_paths: tuple[str, FastAPI, FastAPI]) -> None:
+    """``seconds_rounded`` against ``queries.runs.duration_s`` on decimal ties (microseconds ending in 500)."""
+    backend, compiling, _ = seeded_paths
+    if backend != "postgresql":
+        pytest.skip("the compiled path runs on PostgreSQL only")
+    draw = random.Random(14)
+    micros = [k * 1000 + 500 for k in range(1500)] + [0, 400, -400, -500, -62_500, -1_500, 10**12 + 500]
+    micros += [draw.randrange(-(10**11), 10**11) // 1000 * 1000 + 500 for _ in range(300)]
+    micros += [draw.randrange(-(10**8), 10**8) for _ in range(300)]
+    spans = values(
+        column("i", Integer), column("s", DateTime(timezone=True)), column("e", DateTime(timezone=True)), name="spans"
+    )
+    rows = spans.data([(i, T0, T0 + timedelta(microseconds=m)) for i, m in enumerate(micros)])
+    with compiling.state.engine.connect() as conn:
+        got = dict(conn.execute(select(rows.c.i, float_text(seconds_rounded(rows.c.s, rows.c.e)))).tuples().all())
+
+    class Span:
+        def __init__(self, micro: int) -> None:
+            self.started_at, self.finished_at = T0, T0 + timedelta(microseconds=micro)
+
+    expected = {i: orjson.dumps(duration_s(Span(m))).decode() for i, m in enumerate(micros)}
+    assert got == expected
