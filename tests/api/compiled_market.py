@@ -57,7 +57,8 @@ METHODS = ("override", "source-id", "symbol+name", "csv-declared", "slug")
 
 # A checkpoint with a float: JSONB writes 0.0000001, the resolvers (orjson) 1e-7, so the compiled path
 # steps aside for a page holding the oldest run.
-FALLBACK_CHECKPOINT = {"ratio": 1e-7, "unit": "fallback-ratio"}
+FALLBACK_UNIT = "fallback-ratio"  # a text only that checkpoint holds: a response with it was not compiled
+FALLBACK_CHECKPOINT = {"ratio": 1e-7, "unit": FALLBACK_UNIT}
 STATUSES = ("succeeded", "failed", "crashed", "running", "skipped")
 STREAMS = ("markets", "tickers", "sample.csv", "history")
 
