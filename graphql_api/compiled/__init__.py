@@ -7,6 +7,7 @@ answer byte-for-byte the same JSON once whitespace is set aside (tests/api/test_
 
 Modules, one job each: ``selection`` (the validated document as a tree of fields), ``json_text``
 (values as orjson writes them, in SQL), ``connection_sql`` (a keyset page as a Relay connection),
-``market_sql`` (coins, prices, series), ``plan`` (the root fields), ``execution`` (the Strawberry
+``market_sql`` (coins, prices, series), ``runs_sql`` (run history), ``stats_sql``
+(market statistics), ``plan`` (the root fields), ``execution`` (the Strawberry
 extension that runs the statement or steps aside).
 """

@@ -8,6 +8,7 @@ from graphql_api.compiled.connection_sql import json_object, typename
 from graphql_api.compiled.market_sql import coin_by_canonical_id, coins_connection
 from graphql_api.compiled.runs_sql import runs_connection
 from graphql_api.compiled.selection import Field, NotCompilableError
+from graphql_api.compiled.stats_sql import market_stats_json
 
 
 def data_statement(fields: tuple[Field, ...], prefect_ui_url: str | None) -> Select[tuple[str]]:
@@ -21,6 +22,8 @@ def data_statement(fields: tuple[Field, ...], prefect_ui_url: str | None) -> Sel
             pairs.append((field.key, coins_connection(field)))
         elif field.name == "coin":
             pairs.append((field.key, coin_by_canonical_id(field)))
+        elif field.name == "marketStats":
+            pairs.append((field.key, market_stats_json(field)))
         elif field.name == "runs":
             pairs.append((field.key, runs_connection(field, prefect_ui_url)))
         elif field.name == "__typename":
