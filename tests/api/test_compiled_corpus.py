@@ -37,6 +37,8 @@ RUN_SCALARS = (
     "rejected inserted updated unchanged error __typename"
 )
 CHECKPOINTS = "checkpointBefore checkpointAfter"
+MOVER = "canonicalId symbol name source priceUsd change24hPct observedAt __typename"
+STATS = f"source coinCount totalMarketCapUsd topGainers {{ {MOVER} }} topLosers {{ {MOVER} }} __typename"
 # The oldest run (id 1) holds compiled_market.FALLBACK_CHECKPOINT: pages selecting checkpoints stop before it.
 RUN_10 = encode_cursor(RUN_CURSOR, (10,))
 A_PRICE_CURSOR = encode_cursor(PRICE_CURSOR, (1, "csv", "2024-03-01T00:00:00+00:00"))
@@ -145,6 +147,16 @@ COMPILED: list[tuple[str, dict[str, Any]]] = [
         "fragment Runs on RunConnection { edges { c: cursor node { ...RunFields } } } "
         "fragment RunFields on Run { n: runId s: status checkpointAfter }",
         {"yes": True},
+    ),
+    # marketStats: every field, each source, aliases and fragments
+    (f"{{ marketStats {{ {STATS} }} }}", {}),
+    *((f"{{ marketStats(source: {source}) {{ {STATS} }} }}", {}) for source in SOURCES),
+    ("query($s: Source) { marketStats(source: $s) { source coinCount } }", {"s": None}),
+    (
+        "query($s: Source) { a: marketStats { n: coinCount up: topGainers { symbol } } "
+        "b: marketStats(source: $s) { ...Stats } runs(first: 1) { totalCount } } "
+        "fragment Stats on MarketStats { total: totalMarketCapUsd topLosers { ... on Mover { id: canonicalId } } }",
+        {"s": "CSV"},
     ),
     # aliases, fragments, directives, __typename
     (

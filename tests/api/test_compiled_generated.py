@@ -2,11 +2,11 @@
 
 Random selections over the compiled fields — subsets in random order, aliases, inline and named
 fragments, ``@include``/``@skip`` on variables, ``__typename`` — with random page sizes, directions,
-orders, filters and cursors taken from real pages (passed as variables), over ``coins``, ``coin`` and
-``runs``. Every operation is inside the compilable set, so on PostgreSQL the compiled path must answer
-it — unless a limit refuses it or its page holds the one checkpoint the compiled path leaves to the
-resolvers (``compiled_market.FALLBACK_CHECKPOINT``); on SQLite the resolvers do, and the answers must
-be the same JSON either way (``compiled_paths.strict``).
+orders, filters and cursors taken from real pages (passed as variables), over ``coins``, ``coin``,
+``runs`` and ``marketStats``. Every operation is inside the compilable set, so on PostgreSQL the
+compiled path must answer it — unless a limit refuses it or its page holds the one checkpoint the
+compiled path leaves to the resolvers (``compiled_market.FALLBACK_CHECKPOINT``); on SQLite the
+resolvers do, and the answers must be the same JSON either way (``compiled_paths.strict``).
 """
 
 import json
@@ -32,6 +32,7 @@ RUN_FIELDS = [
     *("durationS", "read", "landed", "valid", "rejected", "inserted", "updated", "unchanged", "error"),
     *("checkpointBefore", "checkpointAfter"),
 ]
+MOVER_FIELDS = ["canonicalId", "symbol", "name", "source", "priceUsd", "change24hPct", "observedAt"]
 STATUSES = ["RUNNING", "SUCCEEDED", "FAILED", "CRASHED", "SKIPPED"]
 Cursors = tuple[dict[str, list[str]], list[str], list[str]]
 
@@ -181,9 +182,24 @@ class Builder:
         run = partial(self.selection, "Run", [partial(self.key, n) for n in [*RUN_FIELDS, "__typename"]])
         return f"{self.key('runs')}{arguments} " + self.connection("Run", run)
 
+    def market_stats_field(self) -> str:
+        source = f"(source: {self.draw(st.sampled_from(SOURCES))})" if self.draw(st.booleans()) else ""
+        mover = partial(self.selection, "Mover", [partial(self.key, n) for n in [*MOVER_FIELDS, "__typename"]])
+        options: list[Callable[[], str]] = [
+            *(partial(self.key, n) for n in ("source", "coinCount", "totalMarketCapUsd", "__typename")),
+            lambda: f"{self.key('topGainers')} " + mover(),
+            lambda: f"{self.key('topLosers')} " + mover(),
+        ]
+        return f"{self.key('marketStats')}{source} " + self.selection("MarketStats", options)
+
     def operation(self) -> tuple[str, dict[str, Any]]:
-        roots = {"coins": self.coins_field, "coin": self.coin_field, "runs": self.runs_field}
-        chosen = self.draw(st.lists(st.sampled_from(list(roots)), min_size=1, max_size=3, unique=True))
+        roots = {
+            "coins": self.coins_field,
+            "coin": self.coin_field,
+            "runs": self.runs_field,
+            "marketStats": self.market_stats_field,
+        }
+        chosen = self.draw(st.lists(st.sampled_from(list(roots)), min_size=1, max_size=4, unique=True))
         body = " ".join(roots[name]() for name in chosen)
         definitions = ", ".join(f"${name}: {type_name}" for name, (type_name, _) in self.variables.items())
         header = f"query({definitions})" if definitions else "query"
