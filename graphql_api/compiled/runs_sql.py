@@ -17,6 +17,7 @@ from sqlalchemy import (
     ColumnElement,
     FromClause,
     Numeric,
+    Subquery,
     Text,
     and_,
     case,
@@ -100,7 +101,8 @@ def run_json(fields: tuple[Field, ...], row: FromClause, prefect_ui_url: str | N
         elif name == "finishedAt":
             value = iso_datetime(row.c.finished_at)
         elif name == "durationS":
-            value = json_float(seconds_rounded(row.c.started_at, row.c.finished_at))
+            duration = seconds_rounded(row.c.started_at, row.c.finished_at)
+            value = select(json_float(duration.c.seconds)).scalar_subquery()
         elif name in _COUNTERS:
             value = row.c[name]
         elif name in ("checkpointBefore", "checkpointAfter"):
@@ -123,38 +125,42 @@ def _prefect_url(row: FromClause, prefect_ui_url: str | None) -> ColumnElement[A
     return case((row.c.flow_run_id != "", base + row.c.flow_run_id), else_=null())
 
 
-def seconds_rounded(start: ColumnElement[Any], end: ColumnElement[Any]) -> ColumnElement[Any]:
-    """Python's ``round((end - start).total_seconds(), 3)`` as a float8 (NULL when ``end`` is).
+def seconds_rounded(start: ColumnElement[Any], end: ColumnElement[Any]) -> Subquery:
+    """Python's ``round((end - start).total_seconds(), 3)``: one row, column ``seconds`` (float8; NULL when ``end`` is).
 
     ``total_seconds`` is the float nearest the exact microsecond count / 10**6; ``round`` rounds that
     float's exact binary value to 3 decimals, half to even. PostgreSQL's numeric ``round`` agrees except
     on a decimal tie (microseconds ending in 500), where Python's answer depends on the float being
     above, below or exactly at the tie: the float's bits (``float8send``) settle it exactly. The sign
-    is applied last, so -0.0004 s is ``-0.0`` as in Python.
+    is applied last, so -0.0004 s is ``-0.0`` as in Python. Each step is a derived table over the one
+    before, so the statement names each intermediate value once (inlined, the expression ran to 50 kB).
+    ``start``/``end`` are columns of an enclosing query (correlated).
     """
-    exact = func.extract("epoch", end) - func.extract("epoch", start)  # numeric: exact to the microsecond
-    magnitude = func.abs(exact)
-    micro = magnitude * 1_000_000
-    lower = func.trunc(magnitude, 3)
-    step = literal(0.001, Numeric)
-    bits = cast(
-        cast(literal("x", Text) + func.encode(func.float8send(cast(magnitude, DOUBLE_PRECISION)), "hex"), BIT(64)),
-        BigInteger,
-    )
-    exponent = bits.op(">>")(52).op("&")(2047)
-    mantissa = bits.op("&")(literal((1 << 52) - 1, BigInteger)).op("|")(literal(1 << 52, BigInteger))
-    # float = mantissa * 2**(exponent - 1075); compared with micro / 10**6 in exact integers.
+    exact = (func.extract("epoch", end) - func.extract("epoch", start)).label("exact")  # numeric: exact
+    span = select(exact).correlate_except(None).subquery("span")
+    magnitude = func.abs(span.c.exact)
+    as_float = cast(magnitude, DOUBLE_PRECISION)
+    bits = cast(cast(literal("x", Text) + func.encode(func.float8send(as_float), "hex"), BIT(64)), BigInteger)
+    parts = select(
+        span.c.exact, magnitude.label("magnitude"), (magnitude * 1_000_000).label("micro"), bits.label("bits")
+    ).subquery("parts")
+    exponent = parts.c.bits.op(">>")(52).op("&")(2047)
+    mantissa = parts.c.bits.op("&")(literal((1 << 52) - 1, BigInteger)).op("|")(literal(1 << 52, BigInteger))
+    # The float is mantissa * 2**(exponent - 1075); compared with micro / 10**6 in exact integers.
     float_scaled = cast(mantissa, Numeric) * 1_000_000
-    exact_scaled = micro * func.power(literal(2, Numeric), cast(1075 - exponent, Numeric))
+    exact_scaled = parts.c.micro * func.power(literal(2, Numeric), cast(1075 - exponent, Numeric))
+    lower = func.trunc(parts.c.magnitude, 3)
+    up = lower + literal(0.001, Numeric)
     on_tie = case(
-        (float_scaled > exact_scaled, lower + step),
+        (float_scaled > exact_scaled, up),
         (float_scaled < exact_scaled, lower),
-        (func.mod(func.trunc(magnitude * 1000), 2) == 0, lower),
-        else_=lower + step,
+        (func.mod(func.trunc(parts.c.magnitude * 1000), 2) == 0, lower),
+        else_=up,
     )
-    rounded = case((func.mod(micro, 1000) == 500, on_tie), else_=func.round(magnitude, 3))
-    as_float = cast(rounded, DOUBLE_PRECISION)
-    return case((exact < 0, -as_float), else_=as_float)
+    rounded = case((func.mod(parts.c.micro, 1000) == 500, on_tie), else_=func.round(parts.c.magnitude, 3))
+    magnitudes = select(parts.c.exact, cast(rounded, DOUBLE_PRECISION).label("rounded")).subquery("rounded")
+    signed = case((magnitudes.c.exact < 0, -magnitudes.c.rounded), else_=magnitudes.c.rounded)
+    return select(signed.label("seconds")).subquery("seconds")
 
 
 def checkpoint_json(value: ColumnElement[Any], row: FromClause) -> ColumnElement[Any]:

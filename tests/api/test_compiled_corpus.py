@@ -267,7 +267,9 @@ def test_durations_round_as_python_does(seeded_paths: tuple[str, FastAPI, FastAP
     )
     rows = spans.data([(i, T0, T0 + timedelta(microseconds=m)) for i, m in enumerate(micros)])
     with compiling.state.engine.connect() as conn:
-        got = dict(conn.execute(select(rows.c.i, float_text(seconds_rounded(rows.c.s, rows.c.e)))).tuples().all())
+        duration = seconds_rounded(rows.c.s, rows.c.e)
+        text = select(float_text(duration.c.seconds)).scalar_subquery()
+        got = dict(conn.execute(select(rows.c.i, text)).tuples().all())
 
     class Span:
         def __init__(self, micro: int) -> None:
