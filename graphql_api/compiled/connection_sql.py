@@ -6,7 +6,7 @@ The page is the resolvers' own bounded statement (``paging.keyset_conditions``/`
 the resolvers' COUNT as a scalar subquery, present only when selected.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Subquery, cast, func, literal, literal_column, select, type_coerce
@@ -31,6 +31,21 @@ def json_object(pairs: Sequence[tuple[str, ColumnElement[Any]]]) -> ColumnElemen
     for key, value in pairs:
         arguments += [literal(key, Text), value]
     return func.json_build_object(*arguments, type_=JSON)
+
+
+def selected_pairs(
+    fields: Sequence[Field], rendered: Mapping[str, Callable[[], ColumnElement[Any]]], type_name: str
+) -> list[tuple[str, ColumnElement[Any]]]:
+    """(response key, SQL value) of each selected field of ``type_name``, from its renderer in ``rendered``.
+
+    Raises NotCompilableError for a field without a renderer: the resolvers answer the operation.
+    """
+    pairs = []
+    for field in fields:
+        if field.name not in rendered:
+            raise NotCompilableError(f"{type_name}.{field.name}")
+        pairs.append((field.key, rendered[field.name]()))
+    return pairs
 
 
 def typename(name: str) -> ColumnElement[Any]:

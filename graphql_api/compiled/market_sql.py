@@ -11,7 +11,13 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, FromClause, Text, case, cast, func, literal, select, true
 from sqlalchemy.types import JSON
 
-from graphql_api.compiled.connection_sql import aggregate_order, connection_json, json_object, typename
+from graphql_api.compiled.connection_sql import (
+    aggregate_order,
+    connection_json,
+    json_object,
+    selected_pairs,
+    typename,
+)
 from graphql_api.compiled.json_text import (
     base64_text,
     cursor_text,
@@ -150,11 +156,7 @@ def _sources(fields: tuple[Field, ...], row: FromClause) -> ColumnElement[Any]:
         "matchedAt": lambda: iso_datetime(mapping.c.matched_at),
         "__typename": lambda: typename("CoinSourceId"),
     }
-    pairs: Pairs = []
-    for field in fields:
-        if field.name not in rendered:
-            raise NotCompilableError(f"CoinSourceId.{field.name}")
-        pairs.append((field.key, rendered[field.name]()))
+    pairs = selected_pairs(fields, rendered, "CoinSourceId")
     ordered = aggregate_order(json_object(pairs), mapping.c.source, mapping.c.source_coin_id)
     return (
         select(func.coalesce(func.json_agg(ordered, type_=JSON), cast(literal("[]"), JSON)))
@@ -247,11 +249,7 @@ def _series(field: Field, row: FromClause) -> ColumnElement[Any]:
         "volume24hUsd": lambda: float_array(p.c.volume_24h_usd, p.c.observed_at),
         "__typename": lambda: typename("Series"),
     }
-    pairs: Pairs = []
-    for child in field.children:
-        if child.name not in rendered:
-            raise NotCompilableError(f"Series.{child.name}")
-        pairs.append((child.key, rendered[child.name]()))
+    pairs = selected_pairs(field.children, rendered, "Series")
     too_many = count > SERIES_MAX_POINTS
     refused = cast(cast(fallback(cast(count, Text)), Text), JSON)  # depends on the rows: never folded at plan time
     return select(case((too_many, refused), else_=json_object(pairs))).select_from(p).scalar_subquery()

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Subquery, Text, cast, func, literal, null, select
 from sqlalchemy.types import JSON
 
-from graphql_api.compiled.connection_sql import aggregate_order, json_object, typename
+from graphql_api.compiled.connection_sql import aggregate_order, json_object, selected_pairs, typename
 from graphql_api.compiled.json_text import enum_name, iso_datetime, json_float
 from graphql_api.compiled.selection import Field, NotCompilableError
 from graphql_api.gql.scalars import Source, source_value
@@ -58,11 +58,7 @@ def _movers(fields: tuple[Field, ...], current: Subquery, rising: bool) -> Colum
         "observedAt": lambda: iso_datetime(movers.c.observed_at),
         "__typename": lambda: typename("Mover"),
     }
-    pairs: Pairs = []
-    for field in fields:
-        if field.name not in rendered:
-            raise NotCompilableError(f"Mover.{field.name}")
-        pairs.append((field.key, rendered[field.name]()))
+    pairs = selected_pairs(fields, rendered, "Mover")
     listed = func.json_agg(aggregate_order(json_object(pairs), movers.c.rn), type_=JSON)
     return (
         select(func.coalesce(listed, cast(literal("[]"), JSON))).select_from(movers).correlate(None).scalar_subquery()

@@ -253,11 +253,10 @@ def test_run_links_follow_the_prefect_ui_setting(seeded_paths: tuple[str, FastAP
         assert strict(compiled) == strict(reference)
 
 
+@pytest.mark.parametrize("seeded_paths", ["postgresql"], indirect=True)  # the SQL only the compiled path runs
 def test_durations_round_as_python_does(seeded_paths: tuple[str, FastAPI, FastAPI]) -> None:
     """``seconds_rounded`` against ``queries.runs.duration_s`` on decimal ties (microseconds ending in 500)."""
-    backend, compiling, _ = seeded_paths
-    if backend != "postgresql":
-        pytest.skip("the compiled path runs on PostgreSQL only")
+    _, compiling, _ = seeded_paths
     draw = random.Random(14)
     micros = [k * 1000 + 500 for k in range(1500)] + [0, 400, -400, -500, -62_500, -1_500, 10**12 + 500]
     micros += [draw.randrange(-(10**11), 10**11) // 1000 * 1000 + 500 for _ in range(300)]
