@@ -42,11 +42,14 @@ def start_prefect_api(settings: Settings) -> str:
     Raises:
         PrefectUnavailableError: the temporary server did not answer within ``prefect_startup_timeout_s``.
     """
-    from prefect.server.api.server import SubprocessASGIServer
     from prefect.settings import PREFECT_API_URL
 
     if url := PREFECT_API_URL.value():
         return str(url)
+    # Prefect's server package (FastAPI app, database layer, background services) costs seconds to
+    # import: only a run that starts the temporary server itself pays for it.
+    from prefect.server.api.server import SubprocessASGIServer
+
     server = SubprocessASGIServer()
     try:
         server.start(timeout=settings.prefect_startup_timeout_s)

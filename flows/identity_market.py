@@ -27,7 +27,7 @@ from models.coins import (
     latest_quotes,
     move_mapping,
     priced_coin_ids,
-    read_mappings,
+    read_mappings_of_coins,
 )
 from models.run_log import bump_data_version
 from models.settings import Settings, get_settings
@@ -125,12 +125,19 @@ def market_matches(
 
 
 def rematch_by_market(engine: Engine, source: str) -> list[MarketMatch]:
-    """The second pass for ``source`` after its prices, set-based: one read of the mappings and one of
-    the latest prices, decided in memory; every match moves its mapping and prices in one transaction."""
+    """The second pass for ``source`` after its prices, set-based: one read of the priced coins' mappings
+    and one of their latest prices, decided in memory; every match moves its mapping and prices in one
+    transaction.
+
+    Only priced coins take part (a lone id needs its own reading, a candidate one to compare), so the
+    mappings of the rest (most of CoinGecko's ~18,000 listed coins) are never read: every run of an
+    API source pays this pass, a nothing-new one too.
+    """
     settings = get_settings()
     with engine.begin() as conn:
-        mappings = read_mappings(conn)
-        pending = lone_candidates(source, mappings, priced_coin_ids(conn))
+        priced = priced_coin_ids(conn)
+        mappings = read_mappings_of_coins(conn, priced)
+        pending = lone_candidates(source, mappings, priced)
         wanted = {m.coin_id for m, _ in pending} | {c for _, cands in pending for c in cands.values()}
         quotes = latest_quotes(conn, sorted(wanted)) if wanted else []
         matches = [_older_coin_kept(match, mappings) for match in market_matches(source, pending, quotes, settings)]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, Select, and_, func, insert, select, update
 from sqlmodel import col
 
 from models.columns import as_utc
@@ -89,11 +89,9 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "coin"
 
 
-def read_mappings(
-    conn: Connection, source: str | None = None, source_coin_ids: list[str] | None = None
-) -> list[CoinMapping]:
-    """Every source-id mapping with its coin's canonical id (one query), or only ``source``'s ``source_coin_ids``."""
-    query = select(
+def _mapping_query() -> Select[Any]:
+    """The columns of a :class:`CoinMapping`, in its order: a mapping with its coin's canonical id."""
+    return select(
         col(CoinSource.source),
         col(CoinSource.source_coin_id),
         col(CoinSource.coin_id),
@@ -103,6 +101,13 @@ def read_mappings(
         CoinSource.__table__.c.platforms,  # type: ignore[attr-defined]
         col(CoinSource.match_method),
     ).join(Coin, col(Coin.id) == col(CoinSource.coin_id))
+
+
+def read_mappings(
+    conn: Connection, source: str | None = None, source_coin_ids: list[str] | None = None
+) -> list[CoinMapping]:
+    """Every source-id mapping with its coin's canonical id (one query), or only ``source``'s ``source_coin_ids``."""
+    query = _mapping_query()
     if source is None:
         return [CoinMapping(*row) for row in conn.execute(query)]
     mappings: list[CoinMapping] = []
@@ -110,6 +115,17 @@ def read_mappings(
     for start in range(0, len(wanted), _IN_LIST_MAX):  # bounded IN lists, on the (source, source id) key
         part = wanted[start : start + _IN_LIST_MAX]
         rows = conn.execute(query.where(col(CoinSource.source) == source, col(CoinSource.source_coin_id).in_(part)))
+        mappings.extend(CoinMapping(*row) for row in rows)
+    return mappings
+
+
+def read_mappings_of_coins(conn: Connection, coin_ids: set[int]) -> list[CoinMapping]:
+    """Every source-id mapping of the coins ``coin_ids`` (bounded IN lists on ``coin_sources.coin_id``)."""
+    query = _mapping_query()
+    mappings: list[CoinMapping] = []
+    wanted = sorted(coin_ids)
+    for start in range(0, len(wanted), _IN_LIST_MAX):
+        rows = conn.execute(query.where(col(CoinSource.coin_id).in_(wanted[start : start + _IN_LIST_MAX])))
         mappings.extend(CoinMapping(*row) for row in rows)
     return mappings
 

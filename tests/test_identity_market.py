@@ -11,8 +11,8 @@ import pandas as pd
 from sqlalchemy import Engine, text
 
 from flows.identity import resolve_coins
-from flows.identity_market import rematch_by_market
-from models.coins import DeclaredCoin
+from flows.identity_market import lone_candidates, rematch_by_market
+from models.coins import DeclaredCoin, priced_coin_ids, read_mappings, read_mappings_of_coins
 from models.identity_queries import explain
 from models.load import PRICE_COLUMNS, Batch, load_batch
 from models.run_log import start_run
@@ -136,3 +136,28 @@ def test_readings_too_far_apart_are_no_evidence(engine: Engine, overrides: Path)
     load_quotes(engine, "coinpaprika", paprika_ids, {"tomo-tomochain": PAPRIKA[tomo]}, AT + timedelta(minutes=40))
     assert rematch_by_market(engine, "coinpaprika") == []
     assert mapping(engine, "tomo-tomochain")[1] == "source-id"
+
+
+def test_the_pass_reads_only_priced_coins_and_finds_what_all_mappings_would(engine: Engine, overrides: Path) -> None:
+    """Coins without a price (most of a listed source's coins) cannot be evidence: the pass leaves their
+    mappings unread, and the lone ids and candidates it finds are those a read of every mapping gives."""
+    listed = {c["id"]: c for c in json.loads(LIST.read_text())}
+    unpriced = [i for i, c in listed.items() if c["symbol"].upper() in {"USDT", "FLUX", "TOMO", "BTC"}]
+    gecko = [DeclaredCoin(i, listed[i]["symbol"], listed[i]["name"], canonical_hint=i)
+             for i in dict.fromkeys([*GECKO_IDS, *unpriced])]  # fmt: skip
+    gecko_ids = resolve_coins(engine, "coingecko", gecko, "source-id")
+    paprika_ids = resolve_coins(engine, "coinpaprika", list(PAPRIKA), "source-id")
+    load_quotes(engine, "coingecko", gecko_ids, GECKO_QUOTES, AT)
+    load_quotes(engine, "coinpaprika", paprika_ids, {c.source_coin_id: q for c, q in PAPRIKA.items()},
+                AT + timedelta(minutes=4))  # fmt: skip
+    with engine.connect() as conn:
+        priced = priced_coin_ids(conn)
+        every = read_mappings(conn)
+        read = read_mappings_of_coins(conn, priced)
+    assert len(gecko) > len(GECKO_IDS) and {m.coin_id for m in read} == priced
+    assert sorted(read, key=str) == sorted((m for m in every if m.coin_id in priced), key=str)
+    assert lone_candidates("coinpaprika", read, priced) == lone_candidates("coinpaprika", every, priced)
+    moved = rematch_by_market(engine, "coinpaprika")
+    assert {m.mapping.source_coin_id: m.to_canonical_id for m in moved} == {
+        "usdt-tether-omni": "tether", "zel-zelcash": "zelcash", "tomo-tomochain": "tomochain",
+    }  # fmt: skip
