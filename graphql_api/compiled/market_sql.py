@@ -38,7 +38,7 @@ from graphql_api.gql.scalars import MatchMethod, SeriesInterval, Source, source_
 from graphql_api.paging import bounded_statement, page_request
 from graphql_api.queries.coins import CoinOrder, coin_conditions, coin_list_statement
 from graphql_api.queries.prices import KEY, PRICE_CURSOR, PRICE_KEY_TYPES, PriceFilter, price_conditions
-from graphql_api.queries.series import SERIES_MAX_POINTS
+from graphql_api.queries.series import SERIES_MAX_POINTS, Interval, point_statement
 from graphql_api.queries.tables import coin_sources, coins, prices
 
 Pairs = list[tuple[str, ColumnElement[Any]]]
@@ -221,32 +221,35 @@ def _prices_connection(field: Field, row: FromClause) -> ColumnElement[Any]:
 
 
 def _series(field: Field, row: FromClause) -> ColumnElement[Any]:
-    """``Coin.series`` at RAW interval: columns aggregated in time order (other intervals fall back).
+    """``Coin.series`` at any interval: the resolvers' points (``queries.series.point_statement``) as columns.
 
     More than SERIES_MAX_POINTS points is the resolver's error: the statement falls back instead.
     """
     a = field.args
     last = a.get("last")
-    if a.get("interval") is not SeriesInterval.RAW or (last is not None and not 1 <= last <= SERIES_MAX_POINTS):
-        raise NotCompilableError("series interval or last")
+    if last is not None and not 1 <= last <= SERIES_MAX_POINTS:
+        raise NotCompilableError("series last")
     source: Source = a["source"]
+    interval: SeriesInterval = a["interval"]
     f = PriceFilter(source=source.value, start=a.get("from"), end=a.get("to"))
-    points = select(prices).where(prices.c.coin_id == row.c.id, *price_conditions(f))
+    conditions = [prices.c.coin_id == row.c.id, *price_conditions(f)]
+    points = point_statement("postgresql", conditions, Interval(interval.value)).correlate(row).subquery("points")
     if last is not None:
-        points = points.order_by(prices.c.observed_at.desc()).limit(last)
+        kept = select(points).order_by(points.c.ts.desc()).limit(last)
     else:
-        points = points.order_by(prices.c.observed_at).limit(SERIES_MAX_POINTS + 1)
-    p = points.correlate(row).subquery()
+        kept = select(points).order_by(points.c.ts).limit(SERIES_MAX_POINTS + 1)
+    p = kept.subquery("kept")
     count: ColumnElement[int] = func.count()
-    epoch = cast(func.floor(func.extract("epoch", p.c.observed_at)), BigInteger)
+    # A bucket's start is a timestamp without time zone in UTC: extract(epoch) reads it as UTC.
+    epoch = cast(func.floor(func.extract("epoch", p.c.ts)), BigInteger)
     rendered: dict[str, Callable[[], ColumnElement[Any]]] = {
         "source": lambda: literal(source.name, Text),
-        "interval": lambda: literal(SeriesInterval.RAW.name, Text),
+        "interval": lambda: literal(interval.name, Text),
         "points": lambda: count,
-        "timestamps": lambda: int_array(epoch, p.c.observed_at),
-        "priceUsd": lambda: float_array(p.c.price_usd, p.c.observed_at),
-        "marketCapUsd": lambda: float_array(p.c.market_cap_usd, p.c.observed_at),
-        "volume24hUsd": lambda: float_array(p.c.volume_24h_usd, p.c.observed_at),
+        "timestamps": lambda: int_array(epoch, p.c.ts),
+        "priceUsd": lambda: float_array(p.c.price_usd, p.c.ts),
+        "marketCapUsd": lambda: float_array(p.c.market_cap_usd, p.c.ts),
+        "volume24hUsd": lambda: float_array(p.c.volume_24h_usd, p.c.ts),
         "__typename": lambda: typename("Series"),
     }
     pairs = selected_pairs(field.children, rendered, "Series")
