@@ -8,7 +8,7 @@ the resolvers' own (``queries.coins``, ``queries.prices``, ``paging``); only the
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, FromClause, Text, case, cast, func, literal, select, true
+from sqlalchemy import BigInteger, ColumnElement, FromClause, Select, Text, case, cast, func, literal, select, true
 from sqlalchemy.types import JSON
 
 from graphql_api.compiled.connection_sql import (
@@ -33,6 +33,7 @@ from graphql_api.compiled.json_text import (
     string_json_text,
 )
 from graphql_api.compiled.selection import Field, NotCompilableError
+from graphql_api.compiled.spread_sql import spread_json
 from graphql_api.gql.coin_queries import CoinFilterInput, CoinOrderBy, CoinOrderField, Direction, coins_page
 from graphql_api.gql.scalars import MatchMethod, SeriesInterval, Source, source_value
 from graphql_api.paging import bounded_statement, page_request
@@ -109,6 +110,10 @@ def coin_json(fields: tuple[Field, ...], row: FromClause) -> ColumnElement[Any]:
             value = _prices_connection(field, row)
         elif name == "series":
             value = _series(field, row)
+        elif name == "spread":
+            newest, joined = _latest_join(row, None)
+            quotes = joined.add_columns(newest.c.source, newest.c.price_usd, newest.c.observed_at)
+            value = spread_json(field.children, quotes)
         else:
             raise NotCompilableError(f"Coin.{name}")
         pairs.append((field.key, value))
@@ -172,6 +177,25 @@ def _latest(fields: tuple[Field, ...], row: FromClause, source: str | None, newe
     The same rows as ``queries.prices.latest_statement``: each source mapped to the coin, its newest
     price found by a backward probe of the primary-key index.
     """
+    newest, joined = _latest_join(row, source)
+    obj = price_json(fields, newest)
+    if newest_only:
+        return (
+            joined.add_columns(obj)
+            .order_by(newest.c.observed_at.desc(), newest.c.source.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+    listed = func.json_agg(aggregate_order(obj, newest.c.source), type_=JSON)
+    return joined.add_columns(func.coalesce(listed, cast(literal("[]"), JSON))).scalar_subquery()
+
+
+def _latest_join(row: FromClause, source: str | None) -> tuple[FromClause, Select[Any]]:
+    """Each source mapped to the coin (or ``source``) joined to its newest price: (the price, the bare SELECT).
+
+    The same rows as ``queries.prices.latest_statement``, the newest found by a backward probe of the
+    primary-key index.
+    """
     pairs = select(coin_sources.c.source).where(coin_sources.c.coin_id == row.c.id)
     if source is not None:
         pairs = pairs.where(coin_sources.c.source == source)
@@ -184,17 +208,7 @@ def _latest(fields: tuple[Field, ...], row: FromClause, source: str | None, newe
         .correlate(row, pair)
         .lateral()
     )
-    obj = price_json(fields, newest)
-    joined = select().select_from(pair.join(newest, true())).correlate(row)
-    if newest_only:
-        return (
-            joined.add_columns(obj)
-            .order_by(newest.c.observed_at.desc(), newest.c.source.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-    listed = func.json_agg(aggregate_order(obj, newest.c.source), type_=JSON)
-    return joined.add_columns(func.coalesce(listed, cast(literal("[]"), JSON))).scalar_subquery()
+    return newest, select().select_from(pair.join(newest, true())).correlate(row)
 
 
 def _prices_connection(field: Field, row: FromClause) -> ColumnElement[Any]:

@@ -36,6 +36,7 @@ RUN_SCALARS = (
     "id runId flowRunId prefectUrl source stream status startedAt finishedAt durationS read landed valid "
     "rejected inserted updated unchanged error __typename"
 )
+SPREAD = "sources minUsd maxUsd absUsd pct flagged staleSources __typename"
 SERIES = "source interval points timestamps priceUsd marketCapUsd volume24hUsd __typename"
 CHECKPOINTS = "checkpointBefore checkpointAfter"
 MOVER = "canonicalId symbol name source priceUsd change24hPct observedAt __typename"
@@ -147,6 +148,17 @@ COMPILED: list[tuple[str, dict[str, Any]]] = [
         {},
     ),
     ('{ coin(canonicalId: "lonely") { series(source: CSV, interval: DAY) { points timestamps priceUsd } } }', {}),
+    # spread: every field but maxAgeSeconds (the clock's: test_compiled_spread.py), three, two, one and no
+    # sources, a stale one, a spread of 3.7e300 percent
+    (f"{{ coins(first: 20) {{ nodes {{ canonicalId spread {{ {SPREAD} }} }} }} }}", {}),
+    (
+        "query($id: String!) { coin(canonicalId: $id) { a: spread { ...S } b: spread { n: sources "
+        "... on Spread { stale: staleSources } } latestPrices { source observedAt } "
+        "series(source: COINGECKO, interval: HOUR, last: 3) { timestamps priceUsd } } } "
+        "fragment S on Spread { pct flagged __typename }",
+        {"id": "busy"},
+    ),
+    *((f'{{ coin(canonicalId: "{c}") {{ spread {{ {SPREAD} }} }} }}', {}) for c in ("lonely", "mapped-no-prices")),
     # runs: every field, filter and paging argument
     (f"{{ runs {{ edges {{ cursor node {{ {RUN_SCALARS} }} }} {PAGE_INFO} totalCount __typename }} }}", {}),
     (f"{{ runs(first: 30) {{ nodes {{ runId {CHECKPOINTS} }} }} }}", {}),
@@ -203,7 +215,6 @@ COMPILED: list[tuple[str, dict[str, Any]]] = [
 ]
 
 FALLBACK: list[tuple[str, dict[str, Any]]] = [
-    ('{ coin(canonicalId: "bitcoin") { spread { sources } } }', {}),
     ('{ coin(canonicalId: "bitcoin") { latestPrice { coin { symbol } lineage { id } } } }', {}),
     ("{ coins(first: 501) { nodes { symbol } } }", {}),
     ("{ coins(first: 2, last: 2) { nodes { symbol } } }", {}),
