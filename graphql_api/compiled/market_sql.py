@@ -1,4 +1,4 @@
-"""Coins, prices, source mappings and series as JSON in SQL: the ``gql/coin_types.py`` fields, compiled.
+"""Coins, prices, source mappings, series and spreads as JSON in SQL: the ``gql/coin_types.py`` fields, compiled.
 
 Each builder takes the selected fields and the enclosing row (a FROM clause whose columns are the
 table's) and returns a JSON expression correlated to that row. Filters, keyset bounds and orders are

@@ -32,6 +32,7 @@ RUN_FIELDS = [
     *("durationS", "read", "landed", "valid", "rejected", "inserted", "updated", "unchanged", "error"),
     *("checkpointBefore", "checkpointAfter"),
 ]
+SPREAD_FIELDS = ["sources", "minUsd", "maxUsd", "absUsd", "pct", "flagged", "staleSources", "__typename"]
 MOVER_FIELDS = ["canonicalId", "symbol", "name", "source", "priceUsd", "change24hPct", "observedAt"]
 STATUSES = ["RUNNING", "SUCCEEDED", "FAILED", "CRASHED", "SKIPPED"]
 Cursors = tuple[dict[str, list[str]], list[str], list[str]]
@@ -147,6 +148,8 @@ class Builder:
             ),
             self.prices_field,
             self.series_field,
+            # maxAgeSeconds is the clock's at each request: compared in test_compiled_spread.py
+            lambda: f"{self.key('spread')} " + self.selection("Spread", [partial(self.key, n) for n in SPREAD_FIELDS]),
         ]
         return self.selection("Coin", options)
 
