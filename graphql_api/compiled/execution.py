@@ -5,11 +5,13 @@ have passed. When the database is PostgreSQL, ``COINFLOW_API_COMPILE_GRAPHQL`` i
 compilable, the statement's JSON text becomes the result's ``data`` as an ``orjson.Fragment`` (spliced
 into the response bytes as is, and cached by the response cache like any result); otherwise the
 resolvers execute as usual. The compiled SQL is kept per (query text, operation, variables), so a
-repeated request costs the statement's execution and little Python. Any failure of the statement — a
-value the resolvers would refuse (``json_text.FALLBACK_MARKER``), a planner bug — hands the operation to the
-resolvers, so every error a client sees is the resolvers' own; only the database being unavailable or the
-statement cancelled by ``statement_timeout`` answers at once with the router's SERVICE_UNAVAILABLE error
-(HTTP 503), as the resolvers would after waiting for the same database again.
+repeated request costs the statement's execution and little Python; the clock and the settings a
+spread reads are bound at each run (``spread_sql.runtime_parameters``), as the resolver reads them.
+Any failure of the statement — a value the resolvers would refuse (``json_text.FALLBACK_MARKER``), a
+planner bug — hands the operation to the resolvers, so every error a client sees is the resolvers'
+own; only the database being unavailable or the statement cancelled by ``statement_timeout`` answers
+at once with the router's SERVICE_UNAVAILABLE error (HTTP 503), as the resolvers would after waiting
+for the same database again.
 ``Context.execution_path`` records which path answered (the router turns it into a header and a metric label).
 """
 
@@ -26,9 +28,11 @@ from strawberry.types import ExecutionContext, ExecutionResult
 
 from graphql_api.compiled.plan import data_statement
 from graphql_api.compiled.selection import NotCompilableError, root_fields
+from graphql_api.compiled.spread_sql import runtime_parameters
 from graphql_api.db_unavailable import is_database_unavailable, unavailable_graphql_error
 from graphql_api.gql.context import Context
 from graphql_api.json_logging import log
+from models.columns import utcnow
 
 COMPILED = "compiled"
 RESOLVERS = "resolvers"
@@ -107,8 +111,10 @@ def _enabled(context: Context) -> bool:
 async def _run(context: Context, plan: Plan) -> str | None:
     """The statement's JSON text, or None when it failed (the resolvers then answer, errors and all)."""
 
+    parameters = runtime_parameters(plan.parameters, context.settings, utcnow())
+
     def query(conn: Connection) -> Any:
-        return conn.exec_driver_sql(plan.sql, plan.parameters).scalar_one()
+        return conn.exec_driver_sql(plan.sql, parameters).scalar_one()
 
     try:
         return str(await context.run(query))

@@ -1,4 +1,4 @@
-"""Coins, prices, source mappings and series as JSON in SQL: the ``gql/coin_types.py`` fields, compiled.
+"""Coins, prices, source mappings, series and spreads as JSON in SQL: the ``gql/coin_types.py`` fields, compiled.
 
 Each builder takes the selected fields and the enclosing row (a FROM clause whose columns are the
 table's) and returns a JSON expression correlated to that row. Filters, keyset bounds and orders are
@@ -8,7 +8,7 @@ the resolvers' own (``queries.coins``, ``queries.prices``, ``paging``); only the
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, FromClause, Text, case, cast, func, literal, select, true
+from sqlalchemy import BigInteger, ColumnElement, FromClause, Select, Text, case, cast, func, literal, select, true
 from sqlalchemy.types import JSON
 
 from graphql_api.compiled.connection_sql import (
@@ -33,12 +33,13 @@ from graphql_api.compiled.json_text import (
     string_json_text,
 )
 from graphql_api.compiled.selection import Field, NotCompilableError
+from graphql_api.compiled.spread_sql import spread_json
 from graphql_api.gql.coin_queries import CoinFilterInput, CoinOrderBy, CoinOrderField, Direction, coins_page
 from graphql_api.gql.scalars import MatchMethod, SeriesInterval, Source, source_value
 from graphql_api.paging import bounded_statement, page_request
 from graphql_api.queries.coins import CoinOrder, coin_conditions, coin_list_statement
 from graphql_api.queries.prices import KEY, PRICE_CURSOR, PRICE_KEY_TYPES, PriceFilter, price_conditions
-from graphql_api.queries.series import SERIES_MAX_POINTS
+from graphql_api.queries.series import SERIES_MAX_POINTS, Interval, point_statement
 from graphql_api.queries.tables import coin_sources, coins, prices
 
 Pairs = list[tuple[str, ColumnElement[Any]]]
@@ -109,6 +110,10 @@ def coin_json(fields: tuple[Field, ...], row: FromClause) -> ColumnElement[Any]:
             value = _prices_connection(field, row)
         elif name == "series":
             value = _series(field, row)
+        elif name == "spread":
+            newest, joined = _latest_join(row, None)
+            quotes = joined.add_columns(newest.c.source, newest.c.price_usd, newest.c.observed_at)
+            value = spread_json(field.children, quotes)
         else:
             raise NotCompilableError(f"Coin.{name}")
         pairs.append((field.key, value))
@@ -172,6 +177,25 @@ def _latest(fields: tuple[Field, ...], row: FromClause, source: str | None, newe
     The same rows as ``queries.prices.latest_statement``: each source mapped to the coin, its newest
     price found by a backward probe of the primary-key index.
     """
+    newest, joined = _latest_join(row, source)
+    obj = price_json(fields, newest)
+    if newest_only:
+        return (
+            joined.add_columns(obj)
+            .order_by(newest.c.observed_at.desc(), newest.c.source.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+    listed = func.json_agg(aggregate_order(obj, newest.c.source), type_=JSON)
+    return joined.add_columns(func.coalesce(listed, cast(literal("[]"), JSON))).scalar_subquery()
+
+
+def _latest_join(row: FromClause, source: str | None) -> tuple[FromClause, Select[Any]]:
+    """Each source mapped to the coin (or ``source``) joined to its newest price: (the price, the bare SELECT).
+
+    The same rows as ``queries.prices.latest_statement``, the newest found by a backward probe of the
+    primary-key index.
+    """
     pairs = select(coin_sources.c.source).where(coin_sources.c.coin_id == row.c.id)
     if source is not None:
         pairs = pairs.where(coin_sources.c.source == source)
@@ -184,17 +208,7 @@ def _latest(fields: tuple[Field, ...], row: FromClause, source: str | None, newe
         .correlate(row, pair)
         .lateral()
     )
-    obj = price_json(fields, newest)
-    joined = select().select_from(pair.join(newest, true())).correlate(row)
-    if newest_only:
-        return (
-            joined.add_columns(obj)
-            .order_by(newest.c.observed_at.desc(), newest.c.source.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-    listed = func.json_agg(aggregate_order(obj, newest.c.source), type_=JSON)
-    return joined.add_columns(func.coalesce(listed, cast(literal("[]"), JSON))).scalar_subquery()
+    return newest, select().select_from(pair.join(newest, true())).correlate(row)
 
 
 def _prices_connection(field: Field, row: FromClause) -> ColumnElement[Any]:
@@ -221,32 +235,35 @@ def _prices_connection(field: Field, row: FromClause) -> ColumnElement[Any]:
 
 
 def _series(field: Field, row: FromClause) -> ColumnElement[Any]:
-    """``Coin.series`` at RAW interval: columns aggregated in time order (other intervals fall back).
+    """``Coin.series`` at any interval: the resolvers' points (``queries.series.point_statement``) as columns.
 
     More than SERIES_MAX_POINTS points is the resolver's error: the statement falls back instead.
     """
     a = field.args
     last = a.get("last")
-    if a.get("interval") is not SeriesInterval.RAW or (last is not None and not 1 <= last <= SERIES_MAX_POINTS):
-        raise NotCompilableError("series interval or last")
+    if last is not None and not 1 <= last <= SERIES_MAX_POINTS:
+        raise NotCompilableError("series last")
     source: Source = a["source"]
+    interval: SeriesInterval = a["interval"]
     f = PriceFilter(source=source.value, start=a.get("from"), end=a.get("to"))
-    points = select(prices).where(prices.c.coin_id == row.c.id, *price_conditions(f))
+    conditions = [prices.c.coin_id == row.c.id, *price_conditions(f)]
+    points = point_statement("postgresql", conditions, Interval(interval.value)).correlate(row).subquery("points")
     if last is not None:
-        points = points.order_by(prices.c.observed_at.desc()).limit(last)
+        kept = select(points).order_by(points.c.ts.desc()).limit(last)
     else:
-        points = points.order_by(prices.c.observed_at).limit(SERIES_MAX_POINTS + 1)
-    p = points.correlate(row).subquery()
+        kept = select(points).order_by(points.c.ts).limit(SERIES_MAX_POINTS + 1)
+    p = kept.subquery("kept")
     count: ColumnElement[int] = func.count()
-    epoch = cast(func.floor(func.extract("epoch", p.c.observed_at)), BigInteger)
+    # A bucket's start is a timestamp without time zone in UTC: extract(epoch) reads it as UTC.
+    epoch = cast(func.floor(func.extract("epoch", p.c.ts)), BigInteger)
     rendered: dict[str, Callable[[], ColumnElement[Any]]] = {
         "source": lambda: literal(source.name, Text),
-        "interval": lambda: literal(SeriesInterval.RAW.name, Text),
+        "interval": lambda: literal(interval.name, Text),
         "points": lambda: count,
-        "timestamps": lambda: int_array(epoch, p.c.observed_at),
-        "priceUsd": lambda: float_array(p.c.price_usd, p.c.observed_at),
-        "marketCapUsd": lambda: float_array(p.c.market_cap_usd, p.c.observed_at),
-        "volume24hUsd": lambda: float_array(p.c.volume_24h_usd, p.c.observed_at),
+        "timestamps": lambda: int_array(epoch, p.c.ts),
+        "priceUsd": lambda: float_array(p.c.price_usd, p.c.ts),
+        "marketCapUsd": lambda: float_array(p.c.market_cap_usd, p.c.ts),
+        "volume24hUsd": lambda: float_array(p.c.volume_24h_usd, p.c.ts),
         "__typename": lambda: typename("Series"),
     }
     pairs = selected_pairs(field.children, rendered, "Series")

@@ -23,7 +23,7 @@ from graphql_api.queries.prices import (
 from graphql_api.queries.series import SERIES_MAX_POINTS, Interval, SeriesColumns, SeriesRequest
 from graphql_api.queries.tables import prices
 from models.columns import as_utc, utcnow
-from models.spread import compare
+from models.spread import Comparison, compare
 
 # Price.from_row unpacks rows by position: every price query selects the table's columns first, in this order.
 PRICE_COLUMNS = (
@@ -159,6 +159,23 @@ class Spread:
         description="Sources whose latest price is older than the window before the newest: not compared."
     )
 
+    @staticmethod
+    def of(found: Comparison) -> "Spread | None":
+        """The spread of a comparison (None with fewer than two compared prices)."""
+        if found.spread_pct is None:
+            return None
+        prices = [q.price_usd for q in found.compared]
+        return Spread(
+            sources=len(prices),
+            min_usd=min(prices),
+            max_usd=max(prices),
+            abs_usd=max(prices) - min(prices),
+            pct=round(found.spread_pct, 6),
+            flagged=found.flagged,
+            max_age_seconds=max(q.age_seconds for q in found.compared),
+            stale_sources=[Source(q.source) for q in found.quotes if q.stale],
+        )
+
 
 @strawberry.type(description="A chart series as columns: one array per measure, aligned by index.")
 class Series:
@@ -237,19 +254,7 @@ class Coin(Node):
             timedelta(minutes=settings.spread_window_minutes),
             settings.spread_alert_pct,
         )
-        if found.spread_pct is None:
-            return None
-        prices = [q.price_usd for q in found.compared]
-        return Spread(
-            sources=len(prices),
-            min_usd=min(prices),
-            max_usd=max(prices),
-            abs_usd=max(prices) - min(prices),
-            pct=round(found.spread_pct, 6),
-            flagged=found.flagged,
-            max_age_seconds=max(q.age_seconds for q in found.compared),
-            stale_sources=[Source(q.source) for q in found.quotes if q.stale],
-        )
+        return Spread.of(found)
 
     @strawberry.field(description="This coin's prices in (source, observedAt) order, the primary-key order.")
     async def prices(

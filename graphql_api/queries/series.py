@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Connection, Double, Subquery, cast, func, select
+from sqlalchemy import BigInteger, ColumnElement, Connection, Double, Select, Subquery, cast, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from graphql_api.queries.prices import PriceFilter, price_conditions
@@ -68,24 +68,7 @@ def series_per_coin(conn: Connection, coin_ids: Sequence[int], request: SeriesRe
 def _capped_points(dialect: str, coin_ids: Sequence[int], request: SeriesRequest) -> Subquery:
     f = PriceFilter(source=request.source, start=request.start, end=request.end)
     conditions = [prices.c.coin_id.in_(coin_ids), *price_conditions(f)]
-    if request.interval is Interval.RAW:
-        point = select(
-            prices.c.coin_id,
-            prices.c.observed_at.label("ts"),
-            *(prices.c[name] for name in MEASURES),
-        ).where(*conditions)
-    else:
-        bucket = _bucket(dialect, request.interval)
-        point = (
-            select(
-                prices.c.coin_id,
-                bucket.label("ts"),
-                *(func.avg(prices.c[name]).label(name) for name in MEASURES),
-            )
-            .where(*conditions)
-            .group_by(prices.c.coin_id, bucket)
-        )
-    points = point.subquery("points")
+    points = point_statement(dialect, conditions, request.interval).subquery("points")
     newest_first = request.last is not None
     order = points.c.ts.desc() if newest_first else points.c.ts
     numbered = select(
@@ -93,6 +76,35 @@ def _capped_points(dialect: str, coin_ids: Sequence[int], request: SeriesRequest
     ).subquery("numbered")
     keep = request.last if request.last is not None else SERIES_MAX_POINTS + 1
     return select(numbered).where(numbered.c.rn <= keep).subquery("capped")
+
+
+def point_statement(dialect: str, conditions: Sequence[ColumnElement[bool]], interval: Interval) -> Select[Any]:
+    """The points of the prices matching ``conditions``: columns coin_id, ts and the MEASURES, one row per point.
+
+    RAW: every observation. HOUR/DAY: one row per coin and bucket (the hour or day of ``observed_at``
+    in UTC, ``ts`` its start), each measure the mean of the bucket's non-null values. On PostgreSQL
+    the mean is their sum in time order over their count: a float sum in plan order could differ in
+    the last digit between two statements over the same rows (the resolvers' and the compiled path's),
+    and ``avg(float8)`` also sums squares, which overflow (an error) from values near 1e154 on.
+    """
+    if interval is Interval.RAW:
+        return select(
+            prices.c.coin_id,
+            prices.c.observed_at.label("ts"),
+            *(prices.c[name] for name in MEASURES),
+        ).where(*conditions)
+    bucket = _bucket(dialect, interval)
+    if dialect == "postgresql":
+        means = [
+            (
+                func.sum(aggregate_order_by(prices.c[name], prices.c.observed_at), type_=Double)
+                / cast(func.count(prices.c[name]), Double)
+            ).label(name)
+            for name in MEASURES
+        ]
+    else:  # SQLite 3.40 has no ordered aggregate (and never runs the compiled path)
+        means = [func.avg(prices.c[name]).label(name) for name in MEASURES]
+    return select(prices.c.coin_id, bucket.label("ts"), *means).where(*conditions).group_by(prices.c.coin_id, bucket)
 
 
 def _aggregated_columns(conn: Connection, capped: Subquery) -> dict[int, SeriesColumns]:

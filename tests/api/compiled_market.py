@@ -8,7 +8,9 @@ with quotes, backslashes, control characters and non-ASCII letters. The run hist
 every source and status, NULL and empty flow-run ids, unfinished runs, durations on Python's rounding
 ties and below a millisecond either side of zero, errors with awkward text, and checkpoints that are
 SQL NULL, JSON null, nested objects and arrays — and one (``FALLBACK_CHECKPOINT``) the compiled path
-must leave to the resolvers.
+must leave to the resolvers. One more coin (``BUSY``) trades often over four days, for series buckets
+and spreads: several points per hour and day, points on bucket edges, nulls inside buckets, two
+sources close in time and a stale one.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -52,6 +54,17 @@ COINS = [
     ("doge", "DOGE", "Dogecoin"),
 ]
 SOURCES = ("coingecko", "coinpaprika", "csv")
+BUSY = ("busy", "BUSY", "Busy trading")
+# (source, first instant, step, last instant): coingecko and coinpaprika end 7 minutes apart (compared by
+# the spread, whose window is 15 minutes), csv 8 hours earlier (stale).
+BUSY_STREAMS = [
+    ("coingecko", T0 - timedelta(days=2), timedelta(minutes=13), T0 + timedelta(hours=10)),
+    ("coinpaprika", T0 - timedelta(days=1), timedelta(minutes=25), T0 + timedelta(hours=9, minutes=53)),
+    ("csv", T0 - timedelta(days=2, hours=1), timedelta(minutes=90), T0 + timedelta(hours=2)),
+]
+# On the edges of hour and day buckets (2024 is a leap year: February 29 exists).
+BUSY_EDGES = [T0 - timedelta(microseconds=1), T0, T0 + timedelta(hours=1) - timedelta(microseconds=1)]
+BUSY_VALUES = [0.1, 1 / 3, 123456.789, 9999.999999999998, 1e-5, 2.5e-5, 42.0, 1e15, 3.0, 0.7]
 METHODS = ("override", "source-id", "symbol+name", "csv-declared", "slug")
 
 
@@ -146,5 +159,48 @@ def load_compiled_market(engine: Engine) -> None:
                             "run_id": None if step % 2 else 7,
                         }
                     )
+        busy = conn.execute(
+            insert(coins)
+            .values(canonical_id=BUSY[0], symbol=BUSY[1], name=BUSY[2], created_at=T0)
+            .returning(coins.c.id)
+        ).scalar_one()
+        for source, start, every, end in BUSY_STREAMS:
+            mappings.append(
+                {
+                    "source": source,
+                    "source_coin_id": f"busy-{source}",
+                    "coin_id": busy,
+                    "symbol": BUSY[1],
+                    "name": BUSY[2],
+                    "match_method": "override",
+                    "matched_at": T0,
+                }
+            )
+            rows += _busy_prices(busy, source, start, every, end)
         conn.execute(insert(coin_sources), mappings)
         conn.execute(insert(prices), rows)
+
+
+def _busy_prices(coin_id: int, source: str, start: datetime, step: timedelta, end: datetime) -> list[dict[str, Any]]:
+    """``BUSY``'s prices of one source: every ``step`` from ``start`` to ``end``, and the bucket edges (coingecko)."""
+    instants = {start + k * step for k in range((end - start) // step + 1)} | {end}
+    if source == "coingecko":
+        instants |= set(BUSY_EDGES)
+    rows = []
+    for k, at in enumerate(sorted(instants)):
+        value = BUSY_VALUES[(k + len(source)) % len(BUSY_VALUES)]
+        rows.append(
+            {
+                "coin_id": coin_id,
+                "source": source,
+                "observed_at": at,
+                "price_usd": 100 + value % 7 + k / 1000,
+                "market_cap_usd": None if k % 5 == 2 else value * 1e6,
+                "volume_24h_usd": None if k % 7 < 3 else value,  # csv: hour buckets of nulls only
+                "change_24h_pct": None,
+                "rank": 3,
+                "raw_record_id": None,
+                "run_id": None,
+            }
+        )
+    return rows

@@ -36,6 +36,8 @@ RUN_SCALARS = (
     "id runId flowRunId prefectUrl source stream status startedAt finishedAt durationS read landed valid "
     "rejected inserted updated unchanged error __typename"
 )
+SPREAD = "sources minUsd maxUsd absUsd pct flagged staleSources __typename"
+SERIES = "source interval points timestamps priceUsd marketCapUsd volume24hUsd __typename"
 CHECKPOINTS = "checkpointBefore checkpointAfter"
 MOVER = "canonicalId symbol name source priceUsd change24hPct observedAt __typename"
 STATS = f"source coinCount totalMarketCapUsd topGainers {{ {MOVER} }} topLosers {{ {MOVER} }} __typename"
@@ -114,6 +116,49 @@ COMPILED: list[tuple[str, dict[str, Any]]] = [
         {},
     ),
     ('{ coin(canonicalId: "lonely") { series(source: CSV) { points timestamps priceUsd } } }', {}),
+    # series at every interval: several points per bucket, bucket edges, nulls, empty windows
+    *(
+        (
+            f'{{ coin(canonicalId: "busy") {{ series(source: {source}, interval: {interval}) {{ {SERIES} }} }} }}',
+            {},
+        )
+        for source in SOURCES
+        for interval in ("HOUR", "DAY")
+    ),
+    (
+        'query($i: SeriesInterval!, $from: DateTime, $to: DateTime) { coin(canonicalId: "busy") { '
+        f"series(source: COINGECKO, interval: $i, from: $from, to: $to) {{ {SERIES} }} }} }}",
+        {"i": "HOUR", "from": "2024-02-29T23:00:00.000001Z", "to": "2024-03-01T00:59:59.999999+00:00"},
+    ),
+    (
+        'query($i: SeriesInterval!) { coin(canonicalId: "busy") { a: series(source: COINPAPRIKA, interval: $i, '
+        "last: 5) { points timestamps priceUsd } b: series(source: CSV, interval: $i, last: 10000) { ...Cols } "
+        "c: series(source: COINGECKO, interval: RAW, last: 2) { ...Cols } } } "
+        "fragment Cols on Series { interval points timestamps volume24hUsd marketCapUsd }",
+        {"i": "DAY"},
+    ),
+    (
+        '{ coin(canonicalId: "busy") { series(source: CSV, interval: HOUR, from: "2024-03-05T00:00:00Z") '
+        f"{{ {SERIES} }} }} }}",
+        {},
+    ),
+    (
+        f"{{ coins(first: 12) {{ nodes {{ canonicalId h: series(source: CSV, interval: HOUR) {{ {SERIES} }} "
+        f"d: series(source: COINGECKO, interval: DAY, last: 1) {{ {SERIES} }} }} }} }}",
+        {},
+    ),
+    ('{ coin(canonicalId: "lonely") { series(source: CSV, interval: DAY) { points timestamps priceUsd } } }', {}),
+    # spread: every field but maxAgeSeconds (the clock's: test_compiled_spread.py), three, two, one and no
+    # sources, a stale one, a spread of 3.7e300 percent
+    (f"{{ coins(first: 20) {{ nodes {{ canonicalId spread {{ {SPREAD} }} }} }} }}", {}),
+    (
+        "query($id: String!) { coin(canonicalId: $id) { a: spread { ...S } b: spread { n: sources "
+        "... on Spread { stale: staleSources } } latestPrices { source observedAt } "
+        "series(source: COINGECKO, interval: HOUR, last: 3) { timestamps priceUsd } } } "
+        "fragment S on Spread { pct flagged __typename }",
+        {"id": "busy"},
+    ),
+    *((f'{{ coin(canonicalId: "{c}") {{ spread {{ {SPREAD} }} }} }}', {}) for c in ("lonely", "mapped-no-prices")),
     # runs: every field, filter and paging argument
     (f"{{ runs {{ edges {{ cursor node {{ {RUN_SCALARS} }} }} {PAGE_INFO} totalCount __typename }} }}", {}),
     (f"{{ runs(first: 30) {{ nodes {{ runId {CHECKPOINTS} }} }} }}", {}),
@@ -170,14 +215,13 @@ COMPILED: list[tuple[str, dict[str, Any]]] = [
 ]
 
 FALLBACK: list[tuple[str, dict[str, Any]]] = [
-    ('{ coin(canonicalId: "bitcoin") { spread { sources } } }', {}),
     ('{ coin(canonicalId: "bitcoin") { latestPrice { coin { symbol } lineage { id } } } }', {}),
-    ('{ coin(canonicalId: "bitcoin") { series(source: CSV, interval: HOUR) { points } } }', {}),
     ("{ coins(first: 501) { nodes { symbol } } }", {}),
     ("{ coins(first: 2, last: 2) { nodes { symbol } } }", {}),
     ('{ coins(after: "not-a-cursor") { nodes { symbol } } }', {}),
     ('{ coin(canonicalId: "bitcoin") { prices(before: "WyJwIl0") { nodes { rank } } } }', {}),
     ('{ coin(canonicalId: "bitcoin") { series(source: CSV, last: 0) { points } } }', {}),
+    ('{ coin(canonicalId: "busy") { series(source: CSV, interval: HOUR, last: 10001) { points } } }', {}),
     ("{ runs { nodes { checkpointAfter } } }", {}),  # the oldest run's checkpoint has a float
     ("{ runs(first: 501) { nodes { runId } } }", {}),
     ('{ runs(after: "not-a-cursor") { nodes { runId } } }', {}),

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.api.compiled_market import COINS, FALLBACK_UNIT
+from tests.api.compiled_market import BUSY, COINS, FALLBACK_UNIT
 from tests.api.compiled_paths import ask, seeded_paths, strict
 
 __all__ = ["seeded_paths"]  # the module-scoped fixture, used by name
@@ -32,6 +32,7 @@ RUN_FIELDS = [
     *("durationS", "read", "landed", "valid", "rejected", "inserted", "updated", "unchanged", "error"),
     *("checkpointBefore", "checkpointAfter"),
 ]
+SPREAD_FIELDS = ["sources", "minUsd", "maxUsd", "absUsd", "pct", "flagged", "staleSources", "__typename"]
 MOVER_FIELDS = ["canonicalId", "symbol", "name", "source", "priceUsd", "change24hPct", "observedAt"]
 STATUSES = ["RUNNING", "SUCCEEDED", "FAILED", "CRASHED", "SKIPPED"]
 Cursors = tuple[dict[str, list[str]], list[str], list[str]]
@@ -125,6 +126,9 @@ class Builder:
             args.append(f"last: {self.draw(st.integers(1, 6))}")
         if self.draw(st.booleans()):
             args.append(f'from: "{self.draw(st.sampled_from(INSTANTS))}"')
+        if self.draw(st.booleans()):
+            interval = self.draw(st.sampled_from(["RAW", "HOUR", "DAY"]))
+            args.append(f"interval: {self.variable('SeriesInterval!', interval)}")
         columns = ["source", "interval", "points", "timestamps", "priceUsd", "marketCapUsd", "volume24hUsd"]
         return f"{self.key('series')}({', '.join(args)}) " + self.selection(
             "Series", [partial(self.key, n) for n in [*columns, "__typename"]]
@@ -144,6 +148,8 @@ class Builder:
             ),
             self.prices_field,
             self.series_field,
+            # maxAgeSeconds is the clock's at each request: compared in test_compiled_spread.py
+            lambda: f"{self.key('spread')} " + self.selection("Spread", [partial(self.key, n) for n in SPREAD_FIELDS]),
         ]
         return self.selection("Coin", options)
 
@@ -165,7 +171,7 @@ class Builder:
         return f"{self.key('coins')}({', '.join(args)}) " + self.connection("Coin", self.coin)
 
     def coin_field(self) -> str:
-        canonical = self.draw(st.sampled_from([c[0] for c in COINS] + ["absent"]))
+        canonical = self.draw(st.sampled_from([c[0] for c in COINS] + [BUSY[0], "absent"]))
         return f"{self.key('coin')}(canonicalId: {self.variable('String!', canonical)}) " + self.coin()
 
     def runs_field(self) -> str:
