@@ -143,9 +143,9 @@ def overrides(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 # Longest first: with two xdist workers and `--dist loadscope` (a module at a time, handed out in collection
-# order), a long module collected last runs alone at the end while the other worker idles — test_up.py and
-# the crash harness did, ~5 min of the suite's 27. Measured with `--durations=80` (2026-12-01): these modules
-# each take 1.5-5 min of a worker; the rest keeps its order.
+# order), a long module collected last runs alone at the end while the other worker idles (test_up.py and the
+# crash harness were collected near the end). Measured with `--durations=80` (2026-12-01): these modules each
+# take 1.5-5 min of a worker; the rest keeps its order.
 LONGEST_FIRST = (
     "tests/test_cli.py",
     "tests/reliability/test_crash_harness.py",
