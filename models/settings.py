@@ -141,6 +141,13 @@ class Settings(BaseSettings):
         default=True, description="Answer compilable GraphQL queries with one SQL statement (PostgreSQL only)"
     )
     api_max_variables: int = Field(default=100, ge=1, description="Most variables in one GraphQL request")
+    api_db_pool_size: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="Database connections the API keeps open and never exceeds; a request finding all in use "
+        "waits for one (up to 30 s, then 503 with Retry-After)",
+    )
     api_statement_timeout_ms: int = Field(
         default=10_000,
         ge=0,

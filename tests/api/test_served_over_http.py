@@ -8,12 +8,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from tests.api.market_fixture import Market
 
@@ -102,3 +103,36 @@ def test_metrics_sum_every_worker_process(database_url: str, market: Market, tmp
     assert len(writers) == 2 and "999999" not in writers  # two workers counted; the stale file was cleared
     assert 'coinflow_http_requests_total{method="GET",route="/data",status="200"} 30.0' in text
     assert 'coinflow_etl_price_rows{source="csv"} 6.0' in text
+
+
+def test_a_burst_of_requests_shares_a_bounded_pool(database_url: str, market: Market, engine: Engine) -> None:
+    """24 concurrent GraphQL requests all answer, over at most ``COINFLOW_API_DB_POOL_SIZE`` connections.
+
+    On PostgreSQL the API's connections (``application_name`` coinflow-api) are counted while the burst
+    runs and after it: never more than the pool size, and kept open for the next request.
+    """
+    query = {"query": '{ coin(canonicalId: "ethereum") { latestPrice { priceUsd } } }'}
+
+    def api_connections() -> int:
+        if engine.dialect.name != "postgresql":
+            return 0
+        with engine.connect() as conn:
+            return int(
+                conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE application_name = 'coinflow-api' AND datname = current_database()"
+                    )
+                ).scalar_one()
+            )
+
+    with serve(database_url, COINFLOW_API_DB_POOL_SIZE="2", COINFLOW_API_RESPONSE_CACHE_SIZE="0") as base:
+        with httpx.Client(base_url=base, timeout=60) as http, ThreadPoolExecutor(max_workers=24) as pool:
+            answers = pool.map(lambda _: http.post("/graphql", json=query), range(24))
+            seen = [api_connections() for _ in range(20)]
+            bodies = [(answer.status_code, answer.json()) for answer in answers]
+        after = api_connections()
+    assert bodies == [(200, {"data": {"coin": {"latestPrice": {"priceUsd": 8.0}}}})] * 24
+    assert max(seen) <= 2
+    if engine.dialect.name == "postgresql":
+        assert 1 <= after <= 2  # the pool's connections stay open for the next request
