@@ -6,17 +6,34 @@ order, numbers written the same way, the same nulls and cursors. On PostgreSQL t
 have compiled it (the ``x-coinflow-execution`` header); on SQLite it must have used the resolvers.
 """
 
+import math
 import random
+import struct
 from datetime import timedelta
 from typing import Any
 
 import orjson
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import DateTime, Integer, column, select, values
+from sqlalchemy import (
+    ARRAY,
+    DateTime,
+    Double,
+    Engine,
+    Integer,
+    Text,
+    bindparam,
+    cast,
+    column,
+    func,
+    select,
+    text,
+    values,
+)
+from sqlalchemy.exc import DataError
 
 from graphql_api.app import create_app
-from graphql_api.compiled.json_text import float_text
+from graphql_api.compiled.json_text import FALLBACK_MARKER, float_text
 from graphql_api.compiled.runs_sql import seconds_rounded
 from graphql_api.paging import encode_cursor
 from graphql_api.queries.prices import PRICE_CURSOR
@@ -320,3 +337,62 @@ def test_durations_round_as_python_does(seeded_paths: tuple[str, FastAPI, FastAP
 
     expected = {i: orjson.dumps(duration_s(Span(m))).decode() for i, m in enumerate(micros)}
     assert got == expected
+
+
+@pytest.mark.parametrize("seeded_paths", ["postgresql"], indirect=True)  # the SQL only the compiled path runs
+def test_floats_are_written_as_orjson_writes_them(seeded_paths: tuple[str, FastAPI, FastAPI]) -> None:
+    """``float_text`` against orjson on every notation bound, its neighbours and 9,000 random floats.
+
+    Each float is written as orjson writes it, or makes the statement fail with the fallback marker:
+    exactly those PostgreSQL writes with more digits than the shortest (floats of 2^54 to 2^66).
+    """
+    _, compiling, _ = seeded_paths
+    draw = random.Random(15)
+    bounds = [1e-5, 1e-4, 1e15, 1e16, 1e21, 1.0, 2.0**53, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308]
+    floats = [0.0, -0.0, 0.1, 1 / 3, 3.0, 123456.789, 9999.999999999998, 99999999999999.5, 999999999999999.9]
+    for bound in bounds:
+        for step in range(-3, 4):
+            near = bound
+            for _ in range(abs(step)):
+                near = math.nextafter(near, math.inf if step > 0 else 0.0)
+            floats += [near, -near] if math.isfinite(near) else []
+    floats += [draw.choice([1, -1]) * 10.0 ** draw.uniform(-12, 22) for _ in range(3_000)]
+    floats += [draw.choice([1, -1]) * 10.0 ** draw.uniform(15, 22) for _ in range(3_000)]  # where float8out differs
+    floats += [v for v in (struct.unpack("<d", draw.randbytes(8))[0] for _ in range(3_000)) if math.isfinite(v)]
+    numbered = list(enumerate(floats))
+    written: dict[int, str | None] = {}
+    for start in range(0, len(numbered), 500):
+        written |= _float_texts(compiling.state.engine, numbered[start : start + 500])
+    fell_back = {i for i, text in written.items() if text is None}
+    assert {
+        i: (floats[i], text)
+        for i, text in written.items()
+        if text is not None and text != orjson.dumps(floats[i]).decode()
+    } == {}
+    with compiling.state.engine.connect() as conn:  # what float8out writes, to name the floats that must fall back
+        pg = conn.execute(
+            text("SELECT x::float8::text FROM unnest(CAST(:xs AS text[])) AS x"), {"xs": [repr(v) for v in floats]}
+        )
+        pg_texts = pg.scalars().all()
+    too_long = {i for i, v in enumerate(floats) if _significant_digits(pg_texts[i]) > _significant_digits(repr(v))}
+    assert fell_back == too_long and len(too_long) > 10
+
+
+def _float_texts(engine: Engine, floats: list[tuple[int, float]]) -> dict[int, str | None]:
+    """``float_text`` of each float (None where the statement falls back), halving a failing batch."""
+    numbers = func.unnest(bindparam("xs", type_=ARRAY(Text))).table_valued("x", with_ordinality="n").render_derived()
+    statement = select(numbers.c.n, float_text(cast(numbers.c.x, Double)))  # float8in of repr: the same float
+    try:
+        with engine.connect() as conn:
+            got = conn.execute(statement, {"xs": [repr(value) for _, value in floats]}).tuples().all()
+        return {floats[n - 1][0]: written for n, written in got}
+    except DataError as error:
+        assert FALLBACK_MARKER in str(error.orig)
+        if len(floats) == 1:
+            return {floats[0][0]: None}
+        half = len(floats) // 2
+        return _float_texts(engine, floats[:half]) | _float_texts(engine, floats[half:])
+
+
+def _significant_digits(written: str) -> int:
+    return len(written.lstrip("-").split("e")[0].replace(".", "").strip("0"))
