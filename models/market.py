@@ -67,6 +67,8 @@ class Price(SQLModel, table=True):
     """
 
     __tablename__ = "prices"
+    # SQLite: the table is its primary key's B-tree, each key stored once (migration 0008).
+    __table_args__ = {"sqlite_with_rowid": False}
 
     coin_id: int = Field(primary_key=True)
     source: str = Field(max_length=32, primary_key=True)
