@@ -27,6 +27,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from graphql_api.compiled.plan import data_statement
+from graphql_api.compiled.prepared import PreparedForm, execute_prepared, prepared_form
 from graphql_api.compiled.selection import NotCompilableError, root_fields
 from graphql_api.compiled.spread_sql import runtime_parameters
 from graphql_api.db_unavailable import is_database_unavailable, unavailable_graphql_error
@@ -83,6 +84,7 @@ class Plan:
 
     sql: str
     parameters: dict[str, Any]
+    prepared: PreparedForm
 
 
 def _plan(execution: ExecutionContext, document: DocumentNode, dialect: Dialect, ui: str | None) -> Plan | None:
@@ -95,7 +97,8 @@ def _plan(execution: ExecutionContext, document: DocumentNode, dialect: Dialect,
     except Exception:  # noqa: BLE001 - a planner bug must cost speed, never an answer
         log.exception("compiling a query failed; resolvers answer")
         return None
-    return Plan(str(compiled), dict(compiled.params))
+    sql = str(compiled)
+    return Plan(sql, dict(compiled.params), prepared_form(sql))
 
 
 def _remember(key: PlanKey, plan: Plan | None) -> None:
@@ -114,7 +117,7 @@ async def _run(context: Context, plan: Plan) -> str | None:
     parameters = runtime_parameters(plan.parameters, context.settings, utcnow())
 
     def query(conn: Connection) -> Any:
-        return conn.exec_driver_sql(plan.sql, parameters).scalar_one()
+        return execute_prepared(conn, plan.prepared, plan.sql, parameters)
 
     try:
         return str(await context.run(query))
