@@ -5,9 +5,10 @@ Everything here works on whole batches: one query reads the mappings, one execut
 
 import re
 import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from sqlalchemy import Connection, Select, and_, func, insert, select, update
 from sqlmodel import col
@@ -45,6 +46,13 @@ CROSS_SOURCE_METHODS = (
     MatchMethods.MARKET,
 )
 _IN_LIST_MAX = 5000  # ids per IN list: well under SQLite's bound on parameters
+T = TypeVar("T")
+
+
+def _in_lists(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``values`` in consecutive parts of at most ``_IN_LIST_MAX``, one IN list each."""
+    for start in range(0, len(values), _IN_LIST_MAX):
+        yield values[start : start + _IN_LIST_MAX]
 
 
 @dataclass(frozen=True)
@@ -112,8 +120,7 @@ def read_mappings(
         return [CoinMapping(*row) for row in conn.execute(query)]
     mappings: list[CoinMapping] = []
     wanted = sorted(set(source_coin_ids or ()))
-    for start in range(0, len(wanted), _IN_LIST_MAX):  # bounded IN lists, on the (source, source id) key
-        part = wanted[start : start + _IN_LIST_MAX]
+    for part in _in_lists(wanted):  # on the (source, source id) key
         rows = conn.execute(query.where(col(CoinSource.source) == source, col(CoinSource.source_coin_id).in_(part)))
         mappings.extend(CoinMapping(*row) for row in rows)
     return mappings
@@ -124,8 +131,8 @@ def read_mappings_of_coins(conn: Connection, coin_ids: set[int]) -> list[CoinMap
     query = _mapping_query()
     mappings: list[CoinMapping] = []
     wanted = sorted(coin_ids)
-    for start in range(0, len(wanted), _IN_LIST_MAX):
-        rows = conn.execute(query.where(col(CoinSource.coin_id).in_(wanted[start : start + _IN_LIST_MAX])))
+    for part in _in_lists(wanted):
+        rows = conn.execute(query.where(col(CoinSource.coin_id).in_(part)))
         mappings.extend(CoinMapping(*row) for row in rows)
     return mappings
 
@@ -142,8 +149,7 @@ def create_coins(conn: Connection, coins: list[dict[str, str]]) -> dict[str, int
     conn.execute(insert(Coin), coins)
     wanted = [coin["canonical_id"] for coin in coins]
     ids: dict[str, int] = {}
-    for start in range(0, len(wanted), _IN_LIST_MAX):  # bounded IN lists
-        part = wanted[start : start + _IN_LIST_MAX]
+    for part in _in_lists(wanted):
         ids.update(
             {
                 row.canonical_id: row.id
@@ -200,8 +206,7 @@ def latest_quotes(conn: Connection, coin_ids: list[int]) -> list[Quote]:
     """Each of ``coin_ids``' latest price per source (one query per 5,000 ids, on the prices key)."""
     quotes: list[Quote] = []
     wanted = sorted(set(coin_ids))
-    for start in range(0, len(wanted), _IN_LIST_MAX):
-        part = wanted[start : start + _IN_LIST_MAX]
+    for part in _in_lists(wanted):
         latest = (
             select(col(Price.coin_id), col(Price.source), func.max(Price.observed_at).label("at"))
             .where(col(Price.coin_id).in_(part))

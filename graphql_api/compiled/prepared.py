@@ -37,6 +37,7 @@ class PreparedForm:
     name: str
     sql: str
     names: tuple[str, ...]
+    execute: str  # ``EXECUTE name (%(p)s, ...)``, the values as the driver's parameters
     refused: bool = field(default=False)  # PostgreSQL could not prepare it: run the plain statement
 
 
@@ -49,7 +50,11 @@ def prepared_form(sql: str) -> PreparedForm:
             names.append(match.group(1))
         return f"${names.index(match.group(1)) + 1}"
 
-    return PreparedForm(f"coinflow_compiled_{next(_NUMBERS)}", _PLACEHOLDER.sub(number, sql), tuple(names))
+    name = f"coinflow_compiled_{next(_NUMBERS)}"
+    prepared_sql = _PLACEHOLDER.sub(number, sql)
+    arguments = ", ".join(f"%({parameter})s" for parameter in names)
+    execute = f"EXECUTE {name} ({arguments})" if arguments else f"EXECUTE {name}"
+    return PreparedForm(name, prepared_sql, tuple(names), execute)
 
 
 def execute_prepared(conn: Connection, form: PreparedForm, sql: str, parameters: dict[str, Any]) -> Any:
@@ -77,9 +82,7 @@ def execute_prepared(conn: Connection, form: PreparedForm, sql: str, parameters:
         while len(prepared) > PREPARED_PER_CONNECTION:
             evicted, _ = prepared.popitem(last=False)
             conn.exec_driver_sql(f"DEALLOCATE {evicted}")
-    arguments = ", ".join(f"%({name})s" for name in form.names)
-    execute = f"EXECUTE {form.name} ({arguments})" if arguments else f"EXECUTE {form.name}"
-    return conn.exec_driver_sql(execute, parameters).scalar_one()
+    return conn.exec_driver_sql(form.execute, parameters).scalar_one()
 
 
 def _sql_type(value: Any) -> str:
